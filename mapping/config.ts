@@ -1,0 +1,215 @@
+// stageline.yaml: connections, the stage pipeline and maps, people and roles.
+// Validated with zod; every problem is reported with its path, all at once (DESIGN.md "Bad input").
+// Secrets come from the environment (`${ASANA_TOKEN}`), never from the file.
+import { z } from 'zod';
+import { parseDocument, isMap, isSeq, isScalar, LineCounter, type Node } from 'yaml';
+import { DEFAULT_PIPELINE, SIDE_STAGES, StageId, type Issue } from './model';
+
+const Duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration like 30s, 15m, 6h or 1d');
+
+export const ScheduleConfig = z.strictObject({
+  every: Duration.default('15m'),
+  /** How far back a missed run is still started after an outage (Temporal's own default is a year). */
+  catchup_window: Duration.default('15m'),
+  /** Every Nth scheduled run is a full reconciliation crawl (deletions, anything events missed). */
+  full_every: z.number().int().positive().default(24),
+  paused: z.boolean().default(false),
+});
+
+const StageMap = z.record(z.string().min(1), StageId);
+
+export const AsanaStageSource = z.union([
+  z.strictObject({ from: z.literal('section') }),
+  z.strictObject({ from: z.literal('custom_field'), field: z.string().min(1).describe('the enum custom field name or gid') }),
+]);
+
+export const AsanaConnectionConfig = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'a connection id is lower-case letters, digits, - and _'),
+  vendor: z.literal('asana'),
+  /** A token from the environment; a literal token in the file is refused. */
+  token: z.string().min(1),
+  workspace: z.string().regex(/^\d+$/, 'an Asana workspace gid (digits)'),
+  projects: z.union([z.literal('all'), z.array(z.string().regex(/^\d+$/, 'an Asana project gid (digits)')).min(1)]).default('all'),
+  base_url: z.url().optional(),
+  stage: z.strictObject({
+    source: AsanaStageSource.default({ from: 'section' }),
+    map: StageMap,
+  }),
+  /** Requests per minute for this token (Asana: 150 free, 1,500 paid). */
+  rate_limit_per_minute: z.number().int().positive().max(100_000).default(1500),
+  max_concurrency: z.number().int().positive().max(50).default(10),
+  schedule: ScheduleConfig.prefault({}),
+});
+export type AsanaConnectionConfig = z.infer<typeof AsanaConnectionConfig>;
+
+export const ConnectionConfig = z.discriminatedUnion('vendor', [AsanaConnectionConfig]);
+export type ConnectionConfig = z.infer<typeof ConnectionConfig>;
+
+export const PersonConfig = z.strictObject({
+  email: z.email(),
+  name: z.string().optional(),
+  roles: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a role is lower_snake_case')).min(1),
+});
+
+export const StagelineConfig = z
+  .strictObject({
+    version: z.literal(1).default(1),
+    workspace: z
+      .strictObject({
+        name: z.string().default('Stageline'),
+        timezone: z.string().default('UTC'),
+        pipeline: z.array(StageId).min(2).default([...DEFAULT_PIPELINE]),
+      })
+      .prefault({}),
+    people: z.array(PersonConfig).default([]),
+    connections: z.array(ConnectionConfig).min(1, 'at least one connection'),
+  })
+  .superRefine((cfg, ctx) => {
+    const stages = new Set<string>([...cfg.workspace.pipeline, ...SIDE_STAGES]);
+    if (!isValidTimeZone(cfg.workspace.timezone)) {
+      ctx.addIssue({ code: 'custom', path: ['workspace', 'timezone'], message: `unknown time zone "${cfg.workspace.timezone}" (use an IANA name such as Europe/London)` });
+    }
+    const seen = new Map<string, number>();
+    cfg.connections.forEach((c, i) => {
+      const prev = seen.get(c.id);
+      if (prev !== undefined) ctx.addIssue({ code: 'custom', path: ['connections', i, 'id'], message: `duplicate connection id "${c.id}" (also connections.${prev}.id)` });
+      seen.set(c.id, i);
+      for (const [status, stage] of Object.entries(c.stage.map)) {
+        if (!stages.has(stage)) {
+          ctx.addIssue({ code: 'custom', path: ['connections', i, 'stage', 'map', status], message: `"${stage}" is not a stage of the pipeline (${[...stages].join(', ')})` });
+        }
+      }
+    });
+    const emails = new Map<string, number>();
+    cfg.people.forEach((p, i) => {
+      const e = p.email.toLowerCase();
+      if (emails.has(e)) ctx.addIssue({ code: 'custom', path: ['people', i, 'email'], message: `duplicate person ${p.email} (also people.${emails.get(e)})` });
+      emails.set(e, i);
+    });
+  });
+export type StagelineConfig = z.infer<typeof StagelineConfig>;
+
+function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface ConfigIssue extends Issue {
+  /** 1-based line in the file, where the path exists there. */
+  line?: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly source: string, readonly issues: ConfigIssue[]) {
+    super(`${source}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n` + issues.map(formatIssue).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+export function formatIssue(i: ConfigIssue): string {
+  const path = i.path.length ? i.path.join('.') : '(file)';
+  return `  ${path}${i.line ? ` (line ${i.line})` : ''}: ${i.message} [${i.code}]`;
+}
+
+const ENV_REF = /\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g;
+/** Fields that hold secrets: they must be given as ${ENV_VAR}, never literally. */
+const SECRET_KEYS = new Set(['token']);
+
+/**
+ * Parses and validates stageline.yaml text. `${VAR}` and `${VAR:-default}` are replaced from `env`;
+ * a secret field written literally, or a reference to an unset variable, is an error at its path.
+ */
+export function parseConfig(text: string, env: Record<string, string | undefined>, source = 'stageline.yaml'): StagelineConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const issues: ConfigIssue[] = [];
+  for (const e of doc.errors) {
+    const pos = e.linePos?.[0];
+    issues.push({ code: 'yaml_syntax', path: [], message: e.message.split('\n')[0] ?? e.message, ...(pos ? { line: pos.line } : {}) });
+  }
+  if (issues.length) throw new ConfigError(source, issues);
+
+  const lineOf = (path: (string | number)[]): number | undefined => {
+    let node: unknown = doc.contents;
+    let line: number | undefined;
+    for (const key of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
+        if (!pair) break;
+        node = pair.value;
+        const r = (pair.key as Node).range;
+        if (r) line = lineCounter.linePos(r[0]).line;
+      } else if (isSeq(node) && typeof key === 'number') {
+        node = node.items[key];
+        const r = (node as Node | undefined)?.range;
+        if (r) line = lineCounter.linePos(r[0]).line;
+      } else break;
+    }
+    return line;
+  };
+
+  const interpolate = (value: unknown, path: (string | number)[]): unknown => {
+    if (typeof value === 'string') {
+      const key = path[path.length - 1];
+      if (typeof key === 'string' && SECRET_KEYS.has(key) && !/^\$\{[A-Z_][A-Z0-9_]*(:-[^}]*)?\}$/.test(value.trim())) {
+        issues.push({ code: 'secret_in_file', path, message: 'secrets must come from the environment: write ${SOME_TOKEN} and set it there' });
+        return value;
+      }
+      return value.replace(ENV_REF, (_m, name: string, dflt: string | undefined) => {
+        const v = env[name];
+        if (v !== undefined && v !== '') return v;
+        if (dflt !== undefined) return dflt;
+        issues.push({ code: 'env_missing', path, message: `environment variable ${name} is not set` });
+        return '';
+      });
+    }
+    if (Array.isArray(value)) return value.map((v, i) => interpolate(v, [...path, i]));
+    if (value && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) {
+        const r = interpolate(v, [...path, k]);
+        // An optional field whose ${VAR:-} default is empty counts as absent.
+        if (!(r === '' && typeof v === 'string' && /^\$\{[^}]*:-\}$/.test(v.trim()))) out[k] = r;
+      }
+      return out;
+    }
+    return value;
+  };
+
+  const data = interpolate(doc.toJS() ?? {}, []);
+  const parsed = StagelineConfig.safeParse(data);
+  if (!parsed.success) {
+    for (const i of parsed.error.issues) {
+      const path = i.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+      // A discriminated union with a bad tag only says "invalid input": say what was expected.
+      const message = i.code === 'invalid_union' && path[path.length - 1] === 'vendor' ? 'unknown vendor (expected: asana)' : i.message;
+      issues.push({ code: i.code, path, message });
+    }
+  }
+  if (issues.length) {
+    for (const i of issues) {
+      const line = lineOf(i.path);
+      if (line) i.line = line;
+    }
+    issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    throw new ConfigError(source, issues);
+  }
+  return parsed.data!;
+}
+
+/** The roles of each person, by lower-case email. */
+export function rolesByEmail(cfg: Pick<StagelineConfig, 'people'>): Map<string, string[]> {
+  return new Map(cfg.people.map((p) => [p.email.toLowerCase(), p.roles]));
+}
+
+export function durationMs(d: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(d);
+  if (!m) throw new Error(`bad duration ${d}`);
+  const n = Number(m[1]);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return n * unit;
+}
