@@ -72,7 +72,7 @@ export const Asset = z.object({
 });
 export type Asset = z.infer<typeof Asset>;
 
-export const LinkKind = z.enum(['asana_task', 'drive_file', 'monday_item', 'notion_page']);
+export const LinkKind = z.enum(['asana_task', 'asana_subtask', 'drive_file', 'monday_item', 'notion_page']);
 export const AssetLink = z.object({
   id: Uuid,
   assetId: Uuid,
@@ -167,10 +167,23 @@ export interface Batch {
   rejected: RejectedRecord[];
   /** Records the vendor says are gone: soft-deleted, never hard-deleted. */
   tombstones: { kind: 'asset' | 'version' | 'comment' | 'decision'; ids: string[]; at: string }[];
+  /**
+   * Complete child lists fetched for an asset: any stored live row of that kind, asset and thread
+   * scope that is not listed was deleted at the vendor and is tombstoned.
+   */
+  complete: CompleteSet[];
+}
+
+export interface CompleteSet {
+  kind: 'version' | 'comment' | 'decision';
+  assetId: string;
+  /** 'asset': rows on the asset's own record; 'threads': rows on sub-records (e.g. approval subtasks). */
+  scope: 'asset' | 'threads' | 'all';
+  ids: string[];
 }
 
 export function emptyBatch(): Batch {
-  return { persons: [], projects: [], assets: [], links: [], versions: [], comments: [], decisions: [], transitions: [], rejected: [], tombstones: [] };
+  return { persons: [], projects: [], assets: [], links: [], versions: [], comments: [], decisions: [], transitions: [], rejected: [], tombstones: [], complete: [] };
 }
 
 export function mergeBatches(into: Batch, from: Batch): Batch {
@@ -184,6 +197,7 @@ export function mergeBatches(into: Batch, from: Batch): Batch {
   into.transitions.push(...from.transitions);
   into.rejected.push(...from.rejected);
   into.tombstones.push(...from.tombstones);
+  into.complete.push(...from.complete);
   return into;
 }
 

@@ -100,26 +100,24 @@ const commentCols: Column<Comment>[] = [
   { name: 'connection_id', type: 'text', get: (r) => r.connectionId },
   { name: 'external_id', type: 'text', get: (r) => r.externalId },
   { name: 'asset_id', type: 'uuid', get: (r) => r.assetId },
-  { name: 'version_id', type: 'uuid', get: (r) => r.versionId },
   { name: 'author_id', type: 'uuid', get: (r) => r.authorId },
   { name: 'body', type: 'text', get: (r) => r.body },
   { name: 'thread_external_id', type: 'text', get: (r) => r.threadExternalId },
   { name: 'remote_created_at', type: 'timestamptz', get: (r) => r.createdAt },
   { name: 'raw', type: 'jsonb', get: (r) => r.raw },
-  { name: 'hash', type: 'text', get: (r) => hashOf(r, strip(r)) },
+  { name: 'hash', type: 'text', get: (r) => hashOf(r, { ...strip(r), versionId: undefined }) },
 ];
 const decisionCols: Column<Decision>[] = [
   { name: 'id', type: 'uuid', get: (r) => r.id },
   { name: 'connection_id', type: 'text', get: (r) => r.connectionId },
   { name: 'external_id', type: 'text', get: (r) => r.externalId },
   { name: 'asset_id', type: 'uuid', get: (r) => r.assetId },
-  { name: 'version_id', type: 'uuid', get: (r) => r.versionId },
   { name: 'decision', type: 'text', get: (r) => r.decision },
   { name: 'reviewer_id', type: 'uuid', get: (r) => r.reviewerId },
   { name: 'role', type: 'text', get: (r) => r.role },
   { name: 'decided_at', type: 'timestamptz', get: (r) => r.decidedAt },
   { name: 'raw', type: 'jsonb', get: (r) => r.raw },
-  { name: 'hash', type: 'text', get: (r) => hashOf(r, strip(r)) },
+  { name: 'hash', type: 'text', get: (r) => hashOf(r, { ...strip(r), versionId: undefined }) },
 ];
 const transitionCols: Column<StageTransition>[] = [
   { name: 'id', type: 'uuid', get: (r) => r.id },
@@ -182,6 +180,10 @@ export async function commitBatch(client: PoolClient, batch: Batch, ctx: { conne
     }
   }
 
+  tombstoned += await applyCompleteSets(client, batch, ctx);
+  const touched = [...new Set([...batch.versions, ...batch.comments, ...batch.decisions].map((r) => r.assetId))];
+  await attributeVersions(client, touched);
+
   if (batch.rejected.length) {
     const rows = [...new Map(batch.rejected.map((r) => [`${r.stream}\u001f${r.externalId ?? ''}`, r])).values()];
     await client.query(
@@ -213,6 +215,50 @@ export async function commitBatch(client: PoolClient, batch: Batch, ctx: { conne
     );
   }
   return { records, rejected: batch.rejected.length, tombstoned };
+}
+
+/** Rows of a complete child list that the vendor no longer returns are tombstoned (per connection). */
+async function applyCompleteSets(client: PoolClient, batch: Batch, ctx: { connectionId: string; now: string }): Promise<number> {
+  let n = 0;
+  const groups = new Map<string, { assetIds: string[]; keep: string[] }>();
+  for (const c of batch.complete) {
+    const key = `${c.kind}:${c.scope}`;
+    const g = groups.get(key) ?? { assetIds: [], keep: [] };
+    g.assetIds.push(c.assetId);
+    g.keep.push(...c.ids);
+    groups.set(key, g);
+  }
+  for (const [key, g] of groups) {
+    const [kind, scope] = key.split(':') as ['version' | 'comment' | 'decision', 'asset' | 'threads' | 'all'];
+    const table = { version: 'core.versions', comment: 'core.comments', decision: 'core.decisions' }[kind];
+    const scopeSql = kind !== 'comment' || scope === 'all' ? '' : scope === 'asset' ? ' AND thread_external_id IS NULL' : ' AND thread_external_id IS NOT NULL';
+    const r = await client.query(
+      `UPDATE ${table} SET deleted_at = $4, updated_at = now()
+        WHERE connection_id = $1 AND asset_id = ANY($2::uuid[]) AND deleted_at IS NULL AND NOT (id = ANY($3::uuid[]))${scopeSql}`,
+      [ctx.connectionId, g.assetIds, g.keep, ctx.now],
+    );
+    n += r.rowCount ?? 0;
+  }
+  return n;
+}
+
+/**
+ * A comment or decision is about the version that was current when it was made: the newest live
+ * version created at or before it, whichever tool the version came from.
+ */
+export async function attributeVersions(client: PoolClient, assetIds: string[]): Promise<void> {
+  if (!assetIds.length) return;
+  for (const [table, at] of [['core.comments', 'remote_created_at'], ['core.decisions', 'decided_at']] as const) {
+    await client.query(
+      `UPDATE ${table} t SET version_id = x.vid FROM (
+         SELECT r.id, (SELECT v.id FROM core.versions v
+                        WHERE v.asset_id = r.asset_id AND v.deleted_at IS NULL AND v.remote_created_at <= r.${at}
+                        ORDER BY v.remote_created_at DESC, v.number DESC LIMIT 1) AS vid
+           FROM ${table} r WHERE r.asset_id = ANY($1::uuid[])) x
+       WHERE t.id = x.id AND t.version_id IS DISTINCT FROM x.vid`,
+      [assetIds],
+    );
+  }
 }
 
 /** Assets whose stored stage differs from the new one, with no history record in the batch that explains it. */

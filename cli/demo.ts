@@ -1,0 +1,55 @@
+// `npm run demo`: a creative agency's Asana workspace (the simulator, unless ASANA_TOKEN is set) synced
+// through a real Temporal server into PostgreSQL, then a summary of what landed.
+import { connectionSummaries } from '../activities/db/queries';
+import { ConfigError } from '../mapping/config';
+import { loadConfig, openRuntime } from './runtime';
+import { describeTotals, printSummary, syncConnections } from './output';
+
+export async function runDemo(opts: { configPath: string; tasks: number }): Promise<number> {
+  const t0 = Date.now();
+  const step = (m: string) => console.error(`▸ ${m}`);
+  let stopSimulator: (() => Promise<void>) | null = null;
+  if (!process.env.ASANA_TOKEN) {
+    const { startAsanaSimulatorFromCli } = await import('../connectors/asana/simulator');
+    const sim = await startAsanaSimulatorFromCli({ port: 0, tasks: opts.tasks, seed: 1 });
+    stopSimulator = () => sim.stop();
+    process.env.ASANA_TOKEN = sim.token;
+    process.env.ASANA_WORKSPACE = sim.workspaceGid;
+    process.env.ASANA_BASE_URL = sim.baseUrl;
+    step(`Asana simulator: a creative agency with ${opts.tasks} tasks on ${sim.baseUrl}`);
+  } else step('ASANA_TOKEN is set: syncing the real Asana workspace of stageline.yaml');
+  try {
+    let config;
+    try {
+      config = loadConfig(opts.configPath);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        console.error(err.message);
+        return 2;
+      }
+      throw err;
+    }
+    step('PostgreSQL and Temporal (a local dev server is built on first use: about 3 minutes, once)');
+    const rt = await openRuntime({ config, temporal: true, worker: 'auto', log: (m) => console.error(`  ${m}`) });
+    try {
+      step(`Temporal at ${rt.temporalAddress}; full sync of ${config.connections.map((c) => c.id).join(', ')}`);
+      const results = await syncConnections(rt, config.connections.map((c) => c.id), 'full', true);
+      let failed = false;
+      console.log('');
+      for (const [id, r] of results) {
+        if (r instanceof Error) {
+          failed = true;
+          console.log(`✗ ${id}: ${r.cause instanceof Error ? r.cause.message : r.message}`);
+        } else console.log(`✓ ${id}: ${describeTotals(r)}`);
+      }
+      console.log('');
+      for (const s of await connectionSummaries(rt.db)) printSummary(s);
+      console.log(`\nDone in ${((Date.now() - t0) / 1000).toFixed(1)} s. Data: ${rt.databaseUrl.replace(/:[^:@/]*@/, ':***@')} (schemas core, ops). Try: npx stageline status`);
+      return failed ? 1 : 0;
+    } finally {
+      await rt.close();
+    }
+  } finally {
+    await stopSimulator?.();
+  }
+}

@@ -1,0 +1,164 @@
+// stageline — the command line of the creative-operations hub.
+import { Command, Option } from 'commander';
+import { ConfigError, formatIssue, type StagelineConfig } from '../mapping/config';
+import { connectionSummaries } from '../activities/db/queries';
+import { createPool, defaultDatabaseUrl, ensureDatabase, ensurePostgres } from '../activities/db/postgres';
+import { migrate } from '../activities/db/migrate';
+import { LimiterRegistry } from '../connectors/limiter';
+import { createWorker } from '../worker';
+import { ensureSchedule } from '../worker/orchestration';
+import { configPath, loadConfig, openRuntime, quietLogger } from './runtime';
+import { describeTotals, printStatus, syncConnections } from './output';
+import { runDemo } from './demo';
+
+const program = new Command();
+program.name('stageline').description('Creative-operations hub: assets moving through stages across your tools.').option('-c, --config <path>', 'stageline.yaml to use (default: $STAGELINE_CONFIG or ./stageline.yaml)');
+
+const log = (m: string) => console.error(`  ${m}`);
+
+function readConfigOrExit(): StagelineConfig {
+  try {
+    return loadConfig(configPath(program.opts().config));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+const config = program.command('config').description('work with stageline.yaml');
+config
+  .command('check')
+  .description('validate stageline.yaml; every problem is listed with its path (exit 2 if any)')
+  .action(() => {
+    const path = configPath(program.opts().config);
+    try {
+      const cfg = loadConfig(path);
+      console.log(`${path}: OK — ${cfg.connections.length} connection(s): ${cfg.connections.map((c) => `${c.id} (${c.vendor})`).join(', ')}; ${cfg.people.length} people; pipeline ${cfg.workspace.pipeline.join(' → ')}`);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      console.error(`${err.source}: ${err.issues.length} problem${err.issues.length === 1 ? '' : 's'}`);
+      for (const i of err.issues) console.error(formatIssue(i));
+      process.exitCode = 2;
+    }
+  });
+
+program
+  .command('migrate')
+  .description('apply the database migrations (DATABASE_URL)')
+  .action(async () => {
+    const url = defaultDatabaseUrl();
+    await ensurePostgres(url, { log });
+    await ensureDatabase(url);
+    const ran = await migrate(url);
+    console.log(ran.length ? `applied: ${ran.join(', ')}` : 'database is up to date');
+  });
+
+program
+  .command('sync')
+  .description('sync one or all connections through Temporal')
+  .option('--connection <id>', 'only this connection')
+  .option('--full', 'a full reconciliation crawl instead of an incremental sync')
+  .option('--wait', 'wait for the sync to finish, with progress')
+  .action(async (opts: { connection?: string; full?: boolean; wait?: boolean }) => {
+    const cfg = readConfigOrExit();
+    const ids = opts.connection ? [opts.connection] : cfg.connections.map((c) => c.id);
+    const unknown = ids.filter((id) => !cfg.connections.some((c) => c.id === id));
+    if (unknown.length) {
+      console.error(`unknown connection ${unknown.join(', ')} (known: ${cfg.connections.map((c) => c.id).join(', ')})`);
+      process.exit(2);
+    }
+    // Without --wait the sync must outlive this process, so it needs a worker elsewhere.
+    const rt = await openRuntime({ config: cfg, temporal: true, worker: opts.wait ? 'auto' : 'never', log });
+    try {
+      for (const c of cfg.connections) await ensureSchedule(rt.client!, c);
+      const results = await syncConnections(rt, ids, opts.full ? 'full' : 'incremental', Boolean(opts.wait));
+      for (const [id, r] of results) {
+        if (r instanceof Error) {
+          console.error(`✗ ${id}: ${r.cause instanceof Error ? r.cause.message : r.message}`);
+          process.exitCode = 1;
+        } else console.log(`✓ ${id}: ${describeTotals(r)}`);
+      }
+      if (opts.wait) await printStatus(rt, opts.connection);
+    } finally {
+      await rt.close();
+    }
+  });
+
+program
+  .command('status')
+  .description('per connection: state, last sync, cursor age, counts, rejected records, last error')
+  .option('--connection <id>', 'only this connection')
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { connection?: string; json?: boolean }) => {
+    const cfg = readConfigOrExit();
+    const rt = await openRuntime({ config: cfg });
+    try {
+      if (opts.json) console.log(JSON.stringify(await connectionSummaries(rt.db, opts.connection), null, 2));
+      else await printStatus(rt, opts.connection);
+    } finally {
+      await rt.close();
+    }
+  });
+
+const simulate = program.command('simulate').description('run a vendor simulator on this machine');
+simulate
+  .command('asana')
+  .description('an Asana API simulator seeded with a creative agency')
+  .option('--tasks <n>', 'tasks to generate (50–100000)', (v) => Number(v), 500)
+  .option('--port <p>', 'port (0 = any free port)', (v) => Number(v), 4010)
+  .option('--seed <s>', 'generator seed', (v) => Number(v), 1)
+  .addOption(new Option('--rate-limit <perMinute>', 'requests per minute per token (Asana paid: 1500)').argParser((v) => Number(v)))
+  .action(async (opts: { tasks: number; port: number; seed: number; rateLimit?: number }) => {
+    const { startAsanaSimulatorFromCli } = await import('../connectors/asana/simulator');
+    const sim = await startAsanaSimulatorFromCli({ port: opts.port, tasks: opts.tasks, seed: opts.seed, ...(opts.rateLimit ? { rateLimitPerMinute: opts.rateLimit } : {}) });
+    console.log(`Asana simulator on ${sim.baseUrl} (token: ${sim.token}, workspace: ${sim.workspaceGid}); Ctrl-C to stop`);
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    await sim.stop();
+  });
+
+program
+  .command('worker')
+  .description('run a Stageline worker (TEMPORAL_ADDRESS, DATABASE_URL)')
+  .action(async () => {
+    const cfg = readConfigOrExit();
+    const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+    const url = defaultDatabaseUrl();
+    const db = createPool(url);
+    const { worker, connection } = await createWorker({ address, deps: { db, config: () => cfg, limiters: new LimiterRegistry(), clock: () => new Date(), log: quietLogger } });
+    const { connectClient } = await import('../worker/orchestration');
+    const client = await connectClient(address);
+    for (const c of cfg.connections) await ensureSchedule(client, c);
+    await client.connection.close();
+    console.log(`worker polling ${address}; schedules ensured for ${cfg.connections.length} connection(s)`);
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => worker.shutdown());
+    await worker.run();
+    await connection.close();
+    await db.end();
+  });
+
+program
+  .command('api')
+  .description('serve the HTTP API')
+  .option('--port <p>', 'port', (v) => Number(v), 8080)
+  .action(async (opts: { port: number }) => {
+    const cfg = readConfigOrExit();
+    const rt = await openRuntime({ config: cfg, temporal: Boolean(process.env.TEMPORAL_ADDRESS), worker: 'never' });
+    const { createApi, serveApi } = await import('../api/server');
+    const app = createApi({ db: rt.db, config: () => cfg, temporal: () => rt.client });
+    const server = await serveApi(app, opts.port);
+    console.log(`API on :${opts.port}`);
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => server.close(() => void rt.close()));
+  });
+
+program
+  .command('demo')
+  .description('sync a simulated agency workspace end to end and print what landed')
+  .option('--tasks <n>', 'tasks in the simulated workspace', (v) => Number(v), 600)
+  .action(async (opts: { tasks: number }) => {
+    process.exitCode = await runDemo({ configPath: configPath(program.opts().config), tasks: opts.tasks });
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,96 @@
+// Shared by `sync`, `status` and the demo: start syncs with a progress display, print what landed.
+import cliProgress from 'cli-progress';
+import { connectionSummaries, rejectedRecords, type ConnectionSummary } from '../activities/db/queries';
+import { startSync, waitForSync } from '../worker/orchestration';
+import type { SyncTotals } from '../activities';
+import type { SyncProgress } from '../workflows/connection-sync';
+import type { Runtime } from './runtime';
+
+function progressPrinter(connectionId: string): { update(p: SyncProgress): void; stop(): void } {
+  if (!process.stderr.isTTY) {
+    let last = '';
+    return {
+      update: (p) => {
+        const line = `${connectionId}: project ${Math.min(p.scopeIndex + 1, p.scopes)}/${p.scopes} ${p.scopeName ?? ''} — ${p.tasks} tasks, ${p.steps} pages`;
+        if (line !== last) console.error(`  ${line}`);
+        last = line;
+      },
+      stop: () => undefined,
+    };
+  }
+  const bar = new cliProgress.SingleBar(
+    { format: `  ${connectionId} |{bar}| {value}/{total} projects · {tasks} tasks · {pages} pages · {scope}`, hideCursor: true, clearOnComplete: false, stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update: (p) => {
+      if (!started) {
+        bar.start(Math.max(p.scopes, 1), 0, { tasks: 0, pages: 0, scope: '' });
+        started = true;
+      }
+      bar.setTotal(Math.max(p.scopes, 1));
+      bar.update(Math.min(p.done ? p.scopes : p.scopeIndex, p.scopes), { tasks: p.tasks, pages: p.steps, scope: p.scopeName ?? '' });
+    },
+    stop: () => started && bar.stop(),
+  };
+}
+
+export async function syncConnections(rt: Runtime, ids: string[], mode: 'full' | 'incremental', wait: boolean): Promise<Map<string, SyncTotals | Error>> {
+  const out = new Map<string, SyncTotals | Error>();
+  for (const id of ids) {
+    const handle = await startSync(rt.client!, { connectionId: id, mode });
+    console.error(`  sync ${mode} of ${id} → workflow ${handle.workflowId}`);
+    if (!wait) continue;
+    const progress = progressPrinter(id);
+    try {
+      out.set(id, await waitForSync(handle, (p) => progress.update(p)));
+    } catch (err) {
+      out.set(id, err as Error);
+    } finally {
+      progress.stop();
+    }
+  }
+  return out;
+}
+
+export function describeTotals(t: SyncTotals): string {
+  const c = t.counts;
+  const written = (k: string) => (c[`${k}.inserted`] ?? 0) + (c[`${k}.updated`] ?? 0);
+  const calls = Object.values(t.apiCalls).reduce((a, b) => a + b, 0);
+  return `${c.tasks ?? 0} tasks read; written: ${written('assets')} assets, ${written('versions')} versions, ${written('comments')} comments, ${written('decisions')} decisions, ${written('transitions')} stage transitions; ${c.tombstoned ?? 0} tombstoned; ${c.rejected ?? 0} rejected; ${calls} API calls`;
+}
+
+export async function printStatus(rt: Runtime, only?: string): Promise<void> {
+  const rows = await connectionSummaries(rt.db, only);
+  const configured = rt.config.connections.filter((c) => !only || c.id === only);
+  for (const c of configured) {
+    const s = rows.find((r) => r.connectionId === c.id);
+    if (!s) {
+      console.log(`${c.id} (${c.vendor}): never synced`);
+      continue;
+    }
+    printSummary(s);
+    if (s.rejectedOpen) {
+      for (const r of await rejectedRecords(rt.db, c.id, 5)) console.log(`    rejected ${r.stream} ${r.externalId || '(no id)'}: ${r.code} at ${r.path || '(record)'} — ${r.message}`);
+    }
+  }
+}
+
+export function printSummary(s: ConnectionSummary): void {
+  const age = s.cursorAgeSeconds === null ? 'no cursor' : `cursor ${formatAge(s.cursorAgeSeconds)} old`;
+  console.log(`${s.connectionId} (${s.vendor}): ${s.state}${s.stateMessage ? ` — ${s.stateMessage}` : ''}`);
+  console.log(`  last sync ${s.lastSyncFinishedAt ?? 'never'}; last success ${s.lastSuccessAt ?? 'never'}; ${age}`);
+  console.log(`  projects ${s.projects} · assets ${s.assets} · versions ${s.versions} · comments ${s.comments} · decisions ${s.decisions} · stage transitions ${s.transitions} · deleted ${s.deletedAssets} · rejected ${s.rejectedOpen}`);
+  const stages = Object.entries(s.assetsByStage).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(' · ');
+  console.log(`  assets per stage: ${stages || '—'}`);
+  if (s.lastRun) console.log(`  last run: ${s.lastRun.mode} ${s.lastRun.status}, ${s.lastRun.apiCallsTotal} API calls (${Object.entries(s.lastRun.apiCalls).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+  if (s.lastError) console.log(`  last error: ${s.lastError}`);
+}
+
+function formatAge(s: number): string {
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+

@@ -1,0 +1,39 @@
+// The Stageline worker: runs the sync workflows and their activities on one task queue.
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { ActivityDeps } from '../activities/context';
+
+export const TASK_QUEUE = 'stageline-sync';
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | null = null;
+/** The workflow bundle is built once per process (webpack takes seconds) and shared by every worker. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error } });
+  return bundle;
+}
+
+export interface WorkerOptions {
+  address: string;
+  namespace?: string;
+  taskQueue?: string;
+  deps: ActivityDeps;
+  maxConcurrentActivities?: number;
+}
+
+export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: opts.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: opts.namespace ?? 'default',
+    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities(opts.deps),
+    // Activities are I/O bound; the vendor's rate limit is the real cap (engineering-facts §1.4).
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 16,
+    // In-flight pages finish on a deploy instead of being retried.
+    shutdownGraceTime: '20s',
+  });
+  return { worker, connection };
+}

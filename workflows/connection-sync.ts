@@ -1,0 +1,106 @@
+// connectionSync: one per connection, workflow id `sync/<connectionId>`. Orchestration only
+// (deterministic; no I/O): every pull and commit is an activity that passes ids, cursors and counts.
+import {
+  ActivityFailure, ApplicationFailure, allHandlersFinished, condition, continueAsNew, defineQuery, proxyActivities,
+  setHandler, workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities, BeginSyncResult, Scope, SyncTotals } from '../activities';
+
+export interface ConnectionSyncInput {
+  connectionId: string;
+  mode: 'full' | 'incremental';
+  /** Activity timeouts; tests shorten the heartbeat so a killed worker is noticed quickly. */
+  timeouts?: { stepStartToClose?: string; heartbeat?: string };
+  /** Carried across continueAsNew. */
+  state?: SyncState;
+}
+
+export interface SyncState {
+  plan: BeginSyncResult;
+  index: number;
+  /** The mode of the current scope (an incremental scope becomes full after an expired token). */
+  scopeMode: Scope['mode'] | null;
+  pulled: boolean;
+  steps: number;
+  tasks: number;
+}
+
+export interface SyncProgress {
+  connectionId: string;
+  scopes: number;
+  scopeIndex: number;
+  scopeName: string | null;
+  steps: number;
+  tasks: number;
+  done: boolean;
+}
+
+export const progressQuery = defineQuery<SyncProgress>('progress');
+
+const NON_RETRYABLE = ['AuthRevoked', 'InvalidConfig', 'NotFound'];
+/** Fallback for continueAsNew when the server does not suggest it (engineering-facts §1.1). */
+const MAX_HISTORY = 3000;
+
+export async function connectionSync(input: ConnectionSyncInput): Promise<SyncTotals> {
+  const heartbeatTimeout = input.timeouts?.heartbeat ?? '2 minutes';
+  const acts = proxyActivities<Activities>({
+    startToCloseTimeout: input.timeouts?.stepStartToClose ?? '15 minutes',
+    heartbeatTimeout,
+    // The SDKs' own retries are off: Temporal decides, with the vendor's wait as the next delay.
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes', nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+  const bookkeeping = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumInterval: '30 seconds' } });
+
+  let state: SyncState | undefined = input.state;
+  let done = false;
+  setHandler(progressQuery, () => ({
+    connectionId: input.connectionId,
+    scopes: state?.plan.scopes.length ?? 0,
+    scopeIndex: state?.index ?? 0,
+    scopeName: state ? (state.plan.scopes[state.index]?.name ?? null) : null,
+    steps: state?.steps ?? 0,
+    tasks: state?.tasks ?? 0,
+    done,
+  }));
+
+  const info = workflowInfo();
+  let syncRunId: string | null = state?.plan.syncRunId ?? null;
+  try {
+    if (!state) {
+      const plan = await acts.beginSync({ connectionId: input.connectionId, mode: input.mode, workflowId: info.workflowId, workflowRunId: info.runId });
+      syncRunId = plan.syncRunId;
+      state = { plan, index: 0, scopeMode: null, pulled: false, steps: 0, tasks: 0 };
+    }
+    while (state.index < state.plan.scopes.length) {
+      const scope = state.plan.scopes[state.index]!;
+      state.scopeMode ??= scope.mode;
+      if (state.scopeMode === 'incremental' && !state.pulled) {
+        const r = await acts.pullChanges({ connectionId: input.connectionId, syncRunId: state.plan.syncRunId, scope: { ...scope, mode: 'incremental' } });
+        state.pulled = true;
+        if (r.recrawl) state.scopeMode = 'full';
+      }
+      for (;;) {
+        const r = await acts.syncStep({ connectionId: input.connectionId, syncRunId: state.plan.syncRunId, scope: { ...scope, mode: state.scopeMode } });
+        state.steps++;
+        state.tasks += r.tasks;
+        if (r.done) break;
+        if (info.continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY) {
+          await condition(allHandlersFinished);
+          await continueAsNew<typeof connectionSync>({ ...input, state });
+        }
+      }
+      state.index++;
+      state.scopeMode = null;
+      state.pulled = false;
+    }
+    const totals = await bookkeeping.finishSync({ connectionId: input.connectionId, syncRunId: state.plan.syncRunId, error: null });
+    done = true;
+    return totals;
+  } catch (err) {
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    const type = cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : 'Error';
+    const message = cause instanceof Error ? cause.message : String(cause);
+    if (syncRunId) await bookkeeping.finishSync({ connectionId: input.connectionId, syncRunId, error: { type, message } });
+    throw ApplicationFailure.create({ type, message: `sync of ${input.connectionId} failed: ${message}`, nonRetryable: true, cause: err instanceof Error ? err : undefined });
+  }
+}

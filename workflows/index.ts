@@ -1,0 +1,3 @@
+export { connectionSync, progressQuery } from './connection-sync';
+export type { ConnectionSyncInput, SyncProgress } from './connection-sync';
+export { scheduledSync } from './scheduled-sync';
