@@ -57,7 +57,10 @@ export function classify(res: VendorResponse, manifest: Pick<ConnectorManifest, 
   if (res.networkError || res.status === undefined) return { kind: 'vendor_unavailable' };
   const waitMs = readWait(res.headers, manifest.rateLimit.waitFrom);
   const mapped = manifest.statuses[res.status];
-  if (mapped) return mapped === 'rate_limited' || (mapped === 'vendor_unavailable' && waitMs !== undefined) ? { kind: mapped, ...(waitMs !== undefined ? { retryAfterMs: waitMs } : {}) } : { kind: mapped };
+  // A "slow down" without a wait header still waits: a minute, the window vendors count in.
+  if (mapped === 'rate_limited') return { kind: mapped, retryAfterMs: waitMs ?? 60_000 };
+  if (mapped === 'vendor_unavailable' && waitMs !== undefined) return { kind: mapped, retryAfterMs: waitMs };
+  if (mapped) return { kind: mapped };
   if (res.status === 401) return { kind: 'auth_revoked' };
   if (res.status === 429) return { kind: 'rate_limited', retryAfterMs: waitMs ?? 60_000 };
   if (res.status >= 500) return { kind: 'vendor_unavailable', ...(waitMs !== undefined ? { retryAfterMs: waitMs } : {}) };

@@ -63,31 +63,48 @@ export const StagelineConfig = z
       .prefault({}),
     people: z.array(PersonConfig).default([]),
     connections: z.array(ConnectionConfig).min(1, 'at least one connection'),
-  })
-  .superRefine((cfg, ctx) => {
-    const stages = new Set<string>([...cfg.workspace.pipeline, ...SIDE_STAGES]);
-    if (!isValidTimeZone(cfg.workspace.timezone)) {
-      ctx.addIssue({ code: 'custom', path: ['workspace', 'timezone'], message: `unknown time zone "${cfg.workspace.timezone}" (use an IANA name such as Europe/London)` });
-    }
-    const seen = new Map<string, number>();
-    cfg.connections.forEach((c, i) => {
-      const prev = seen.get(c.id);
-      if (prev !== undefined) ctx.addIssue({ code: 'custom', path: ['connections', i, 'id'], message: `duplicate connection id "${c.id}" (also connections.${prev}.id)` });
-      seen.set(c.id, i);
-      for (const [status, stage] of Object.entries(c.stage.map)) {
-        if (!stages.has(stage)) {
-          ctx.addIssue({ code: 'custom', path: ['connections', i, 'stage', 'map', status], message: `"${stage}" is not a stage of the pipeline (${[...stages].join(', ')})` });
-        }
-      }
-    });
-    const emails = new Map<string, number>();
-    cfg.people.forEach((p, i) => {
-      const e = p.email.toLowerCase();
-      if (emails.has(e)) ctx.addIssue({ code: 'custom', path: ['people', i, 'email'], message: `duplicate person ${p.email} (also people.${emails.get(e)})` });
-      emails.set(e, i);
-    });
   });
 export type StagelineConfig = z.infer<typeof StagelineConfig>;
+
+/**
+ * Checks across fields, run on the raw data even when the schema already failed elsewhere, so that
+ * one run lists every problem (zod skips refinements of an object that has other errors).
+ */
+function crossFieldIssues(data: unknown): Issue[] {
+  const issues: Issue[] = [];
+  const cfg = (data ?? {}) as { workspace?: { timezone?: unknown; pipeline?: unknown }; connections?: unknown; people?: unknown };
+  const tz = cfg.workspace?.timezone;
+  if (typeof tz === 'string' && !isValidTimeZone(tz)) {
+    issues.push({ code: 'custom', path: ['workspace', 'timezone'], message: `unknown time zone "${tz}" (use an IANA name such as Europe/London)` });
+  }
+  const pipeline = Array.isArray(cfg.workspace?.pipeline) ? (cfg.workspace.pipeline as unknown[]).filter((x): x is string => typeof x === 'string') : [...DEFAULT_PIPELINE];
+  const stages = new Set<string>([...pipeline, ...SIDE_STAGES]);
+  const seen = new Map<string, number>();
+  (Array.isArray(cfg.connections) ? cfg.connections : []).forEach((c: unknown, i: number) => {
+    const conn = (c ?? {}) as { id?: unknown; stage?: { map?: unknown } };
+    if (typeof conn.id === 'string') {
+      const prev = seen.get(conn.id);
+      if (prev !== undefined) issues.push({ code: 'custom', path: ['connections', i, 'id'], message: `duplicate connection id "${conn.id}" (also connections.${prev}.id)` });
+      seen.set(conn.id, i);
+    }
+    const map = conn.stage?.map;
+    if (map && typeof map === 'object') {
+      for (const [status, stage] of Object.entries(map)) {
+        if (typeof stage === 'string' && StageId.safeParse(stage).success && !stages.has(stage)) {
+          issues.push({ code: 'custom', path: ['connections', i, 'stage', 'map', status], message: `"${stage}" is not a stage of the pipeline (${[...stages].join(', ')})` });
+        }
+      }
+    }
+  });
+  const emails = new Map<string, number>();
+  (Array.isArray(cfg.people) ? cfg.people : []).forEach((p: unknown, i: number) => {
+    const e = typeof (p as { email?: unknown })?.email === 'string' ? (p as { email: string }).email.toLowerCase() : null;
+    if (!e) return;
+    if (emails.has(e)) issues.push({ code: 'custom', path: ['people', i, 'email'], message: `duplicate person ${e} (also people.${emails.get(e)})` });
+    emails.set(e, i);
+  });
+  return issues;
+}
 
 function isValidTimeZone(tz: string): boolean {
   try {
@@ -125,7 +142,7 @@ const SECRET_KEYS = new Set(['token']);
  */
 export function parseConfig(text: string, env: Record<string, string | undefined>, source = 'stageline.yaml'): StagelineConfig {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   const issues: ConfigIssue[] = [];
   for (const e of doc.errors) {
     const pos = e.linePos?.[0];
@@ -182,9 +199,13 @@ export function parseConfig(text: string, env: Record<string, string | undefined
 
   const data = interpolate(doc.toJS() ?? {}, []);
   const parsed = StagelineConfig.safeParse(data);
+  issues.push(...crossFieldIssues(data));
+  // A value that is wrong only because its environment variable is unset is reported once, as that.
+  const envPaths = new Set(issues.filter((i) => i.code === 'env_missing').map((i) => i.path.join('.')));
   if (!parsed.success) {
     for (const i of parsed.error.issues) {
       const path = i.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+      if (envPaths.has(path.join('.'))) continue;
       // A discriminated union with a bad tag only says "invalid input": say what was expected.
       const message = i.code === 'invalid_union' && path[path.length - 1] === 'vendor' ? 'unknown vendor (expected: asana)' : i.message;
       issues.push({ code: i.code, path, message });

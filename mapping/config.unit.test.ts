@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from './config';
+
+const env = { ASANA_TOKEN: 't0k3n', ASANA_WORKSPACE: '1000' };
+const good = `
+version: 1
+workspace: { name: Northwind, timezone: Europe/London }
+people:
+  - { email: cd@northwind.example, roles: [creative_director] }
+connections:
+  - id: agency-asana
+    vendor: asana
+    token: \${ASANA_TOKEN}
+    workspace: \${ASANA_WORKSPACE}
+    base_url: \${ASANA_BASE_URL:-}
+    stage:
+      map: { Briefing: brief, In Production: in_progress }
+`;
+
+function problems(text: string, e: Record<string, string | undefined> = env) {
+  try {
+    parseConfig(text, e);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues.map((i) => ({ path: i.path.join('.'), code: i.code, line: i.line, message: i.message }));
+    throw err;
+  }
+  return [];
+}
+
+describe('stageline.yaml', () => {
+  it('reads a valid file, with secrets from the environment and defaults filled in', () => {
+    const cfg = parseConfig(good, env);
+    const c = cfg.connections[0]!;
+    expect(c).toMatchObject({ id: 'agency-asana', token: 't0k3n', workspace: '1000', projects: 'all', rate_limit_per_minute: 1500, stage: { source: { from: 'section' } } });
+    expect(c.base_url).toBeUndefined();
+    expect(cfg.workspace.pipeline).toEqual(['brief', 'in_progress', 'internal_review', 'client_review', 'approved', 'delivered']);
+    expect(c.schedule).toEqual({ every: '15m', catchup_window: '15m', full_every: 24, paused: false });
+  });
+
+  it('lists every error at once, each with its path and line', () => {
+    const bad = `
+workspace: { timezone: Mars/Olympus }
+people:
+  - { email: not-an-email, roles: [Creative Director] }
+connections:
+  - id: Agency Asana
+    vendor: asana
+    token: plain-text-token
+    workspace: ACME
+    projects: [abc]
+    stage:
+      map: { Briefing: briefing }
+    surprise: true
+  - id: other
+    vendor: trello
+`;
+    const p = problems(bad, {});
+    const paths = p.map((x) => x.path);
+    expect(paths).toEqual(expect.arrayContaining([
+      'workspace.timezone', 'people.0.email', 'people.0.roles.0', 'connections.0.id', 'connections.0.token',
+      'connections.0.workspace', 'connections.0.projects.0', 'connections.0', 'connections.1.vendor', 'connections.0.stage.map.Briefing',
+    ]));
+    expect(p.find((x) => x.path === 'connections.0.token')).toMatchObject({ code: 'secret_in_file', line: 8 });
+    expect(p.find((x) => x.path === 'connections.0')?.message).toMatch(/surprise/);
+    expect(p.find((x) => x.path === 'connections.1.vendor')?.message).toMatch(/unknown vendor/);
+    expect(p.every((x) => typeof x.line === 'number')).toBe(true);
+  });
+
+  it('names the environment variable that is missing', () => {
+    expect(problems(good, { ASANA_WORKSPACE: '1' })).toEqual([expect.objectContaining({ path: 'connections.0.token', code: 'env_missing', message: 'environment variable ASANA_TOKEN is not set' })]);
+  });
+
+  it('refuses a stage that is not in the pipeline, and duplicate connection ids', () => {
+    const text = good.replace('In Production: in_progress', 'In Production: wip') + good.split('connections:')[1]!.replace(/^/, '');
+    const p = problems(text);
+    expect(p).toEqual(expect.arrayContaining([
+      expect.objectContaining({ path: 'connections.0.stage.map.In Production', message: expect.stringMatching(/"wip" is not a stage/) }),
+      expect.objectContaining({ path: 'connections.1.id', message: expect.stringMatching(/duplicate connection id/) }),
+    ]));
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    expect(problems('connections:\n  - id: [unclosed\n')).toEqual([expect.objectContaining({ code: 'yaml_syntax', line: expect.any(Number) })]);
+  });
+});
