@@ -149,7 +149,7 @@ export async function commitBatch(client: PoolClient, batch: Batch, ctx: { conne
   const records: KindCounts = {};
   const persons = batch.persons;
   records.persons = await upsertRows(client, 'core.persons', personCols, persons, { softDelete: false });
-  const identities = persons.filter((p) => p.identity);
+  const identities = [...new Map(persons.filter((p) => p.identity).map((p) => [`${p.identity!.connectionId}\u001f${p.identity!.externalId}`, p])).values()];
   if (identities.length) {
     await client.query(
       `INSERT INTO core.person_identities (connection_id, external_id, person_id)

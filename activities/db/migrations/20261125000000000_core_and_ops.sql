@@ -237,7 +237,8 @@ CREATE TABLE core.stage_transitions (
   at            timestamptz NOT NULL,
   actor_id      uuid REFERENCES core.persons(id),
   source        text NOT NULL CHECK (source IN ('vendor_history', 'initial', 'observed')),
-  raw           jsonb NOT NULL,
+  -- the vendor record that shows the move (null for an initial stage or a move observed between syncs)
+  raw           jsonb,
   created_at    timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX stage_transitions_asset_idx ON core.stage_transitions (asset_id, at);
