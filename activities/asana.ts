@@ -12,7 +12,7 @@
 //                            the events call for → same drain as above. A 412 → fresh token + re-crawl.
 import { stableId } from '../mapping/ids';
 import { emptyBatch, mergeBatches } from '../mapping/model';
-import { rolesByEmail, type AsanaConnectionConfig } from '../mapping/config';
+import { roleResolver, type AsanaConnectionConfig } from '../mapping/config';
 import { AsanaClient, AbortedRequest } from '../connectors/asana/client';
 import { manifest } from '../connectors/asana/manifest';
 import { assetIdOf, normalizeProject, normalizeTaskBundle, type AsanaNormalizeContext, type TaskBundle } from '../connectors/asana/normalize';
@@ -70,7 +70,7 @@ function normalizeCtx(deps: ActivityDeps, cfg: AsanaConnectionConfig, projectGid
     connectionId: cfg.id,
     project: { gid: projectGid, id: stableId(cfg.id, 'asana_project', projectGid), ...(sectionGids ? { sectionGids: new Set(sectionGids) } : {}) },
     stage: { source: cfg.stage.source, map: cfg.stage.map },
-    roles: rolesByEmail(deps.config()),
+    rolesOf: roleResolver(deps.config()),
   };
 }
 

@@ -156,7 +156,7 @@ program
 program
   .command('demo')
   .description('sync a simulated agency workspace end to end and print what landed')
-  .option('--tasks <n>', 'tasks in the simulated workspace', (v) => Number(v), 600)
+  .option('--tasks <n>', 'tasks in the simulated workspace', (v) => Number(v), 300)
   .action(async (opts: { tasks: number }) => {
     process.exitCode = await runDemo({ configPath: configPath(program.opts().config), tasks: opts.tasks });
   });

@@ -45,11 +45,12 @@ export type AsanaConnectionConfig = z.infer<typeof AsanaConnectionConfig>;
 export const ConnectionConfig = z.discriminatedUnion('vendor', [AsanaConnectionConfig]);
 export type ConnectionConfig = z.infer<typeof ConnectionConfig>;
 
-export const PersonConfig = z.strictObject({
-  email: z.email(),
-  name: z.string().optional(),
-  roles: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a role is lower_snake_case')).min(1),
-});
+const Role = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a role is lower_snake_case');
+/** A person by email, or everyone at an email domain (e.g. a client's reviewers). An exact email wins. */
+export const PersonConfig = z.union([
+  z.strictObject({ email: z.email(), name: z.string().optional(), roles: z.array(Role).min(1) }),
+  z.strictObject({ domain: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'an email domain such as client.example'), roles: z.array(Role).min(1) }),
+]);
 
 export const StagelineConfig = z
   .strictObject({
@@ -98,7 +99,8 @@ function crossFieldIssues(data: unknown): Issue[] {
   });
   const emails = new Map<string, number>();
   (Array.isArray(cfg.people) ? cfg.people : []).forEach((p: unknown, i: number) => {
-    const e = typeof (p as { email?: unknown })?.email === 'string' ? (p as { email: string }).email.toLowerCase() : null;
+    const raw = (p as { email?: unknown; domain?: unknown }) ?? {};
+    const e = typeof raw.email === 'string' ? raw.email.toLowerCase() : typeof raw.domain === 'string' ? `@${raw.domain.toLowerCase()}` : null;
     if (!e) return;
     if (emails.has(e)) issues.push({ code: 'custom', path: ['people', i, 'email'], message: `duplicate person ${e} (also people.${emails.get(e)})` });
     emails.set(e, i);
@@ -222,9 +224,19 @@ export function parseConfig(text: string, env: Record<string, string | undefined
   return parsed.data!;
 }
 
-/** The roles of each person, by lower-case email. */
-export function rolesByEmail(cfg: Pick<StagelineConfig, 'people'>): Map<string, string[]> {
-  return new Map(cfg.people.map((p) => [p.email.toLowerCase(), p.roles]));
+/** The roles of a person by email: their own entry, else their domain's, else none. */
+export function roleResolver(cfg: Pick<StagelineConfig, 'people'>): (email: string | null | undefined) => string[] {
+  const byEmail = new Map<string, string[]>();
+  const byDomain = new Map<string, string[]>();
+  for (const p of cfg.people) {
+    if ('email' in p) byEmail.set(p.email.toLowerCase(), p.roles);
+    else byDomain.set(p.domain.toLowerCase(), p.roles);
+  }
+  return (email) => {
+    if (!email) return [];
+    const e = email.toLowerCase();
+    return byEmail.get(e) ?? byDomain.get(e.slice(e.lastIndexOf('@') + 1)) ?? [];
+  };
 }
 
 export function durationMs(d: string): number {

@@ -1,11 +1,19 @@
 // The Stageline worker: runs the sync workflows and their activities on one task queue.
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { ActivityDeps } from '../activities/context';
 
 export const TASK_QUEUE = 'stageline-sync';
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+let runtimeInstalled = false;
+/** The SDK logs every worker state change at INFO; a CLI or a test run wants warnings only. Call before any worker. */
+export function installRuntime(level: LogLevel = 'WARN'): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger(level) });
+}
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | null = null;
 /** The workflow bundle is built once per process (webpack takes seconds) and shared by every worker. */
@@ -23,6 +31,7 @@ export interface WorkerOptions {
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  installRuntime((process.env.STAGELINE_LOG_LEVEL as LogLevel | undefined) ?? 'WARN');
   const connection = await NativeConnection.connect({ address: opts.address });
   const worker = await Worker.create({
     connection,

@@ -13,8 +13,8 @@ export interface AsanaNormalizeContext {
   connectionId: string;
   project: { gid: string; id: string; sectionGids?: ReadonlySet<string> };
   stage: { source: StageSource; map: Readonly<Record<string, string>> };
-  /** Roles by lower-case email, from stageline.yaml `people`. */
-  roles: ReadonlyMap<string, readonly string[]>;
+  /** A person's roles by email, from stageline.yaml `people`. */
+  rolesOf: (email: string | null | undefined) => readonly string[];
   assetTypeField?: string;
 }
 
@@ -205,7 +205,7 @@ export function normalizeTaskBundle(bundle: TaskBundle, ctx: AsanaNormalizeConte
       const reviewer = person(sub.assignee);
       const roleOf = (pid: string | null, email: string | null | undefined) => {
         const e = email?.toLowerCase() ?? (pid ? persons.get(pid)?.email : null);
-        return e ? (ctx.roles.get(e)?.[0] ?? null) : null;
+        return ctx.rolesOf(e)[0] ?? null;
       };
       const changes = subStories.filter((s) => s.new_approval_status && APPROVAL_TO_DECISION[s.new_approval_status]);
       const pushDecision = (externalId: string, kind: DecisionKind, at: string, reviewerId: string | null, email: string | null | undefined, raw: unknown) => {

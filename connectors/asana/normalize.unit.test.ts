@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Asset, Comment, Decision, Person, StageTransition, Version } from '../../mapping/model';
 import { personId, stableId } from '../../mapping/ids';
+import { roleResolver } from '../../mapping/config';
 import { normalizeProject, normalizeTaskBundle, type AsanaNormalizeContext } from './normalize';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8'));
@@ -13,7 +14,7 @@ const ctx: AsanaNormalizeContext = {
   connectionId: 'agency-asana',
   project: { gid: '1204000', id: stableId('agency-asana', 'asana_project', '1204000') },
   stage: { source: { from: 'section' }, map: STAGE_MAP },
-  roles: new Map([['dana.whitfield@northwind-creative.com', ['creative_director']], ['jon.reyes@acme.example', ['client']]]),
+  rolesOf: roleResolver({ people: [{ email: 'dana.whitfield@northwind-creative.com', roles: ['creative_director'] }, { domain: 'acme.example', roles: ['client'] }] }),
 };
 const fullBundle = () => ({
   task: fixture('task-full'),
