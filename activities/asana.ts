@@ -28,6 +28,9 @@ import { invalidConfig } from './failures';
 
 export const DRAIN_BATCH = 100;
 
+/** Story subtypes normalize turns into records: comments, stage moves, uploads, approval decisions. */
+const STORY_SUBTYPES_READ = new Set(['comment_added', 'section_changed', 'enum_custom_field_changed', 'attachment_added', 'approval_status_changed']);
+
 export interface Scope {
   /** Asana project gid. */
   id: string;
@@ -339,8 +342,11 @@ export async function pullAsanaChanges(deps: ActivityDeps, cfg: AsanaConnectionC
       } else changed.add(resource.gid);
       if (action === 'undeleted') deleted.delete(resource.gid);
     } else if (resource.resource_type === 'story' && parent?.resource_type === 'task') {
-      need(parent.gid, 'stories');
-      if (resource.resource_subtype === 'attachment_added') need(parent.gid, 'attachments');
+      // Only stories Stageline reads call for a stories fetch (a rename's name_changed story does not).
+      const sub = resource.resource_subtype ?? null;
+      if (sub === null || STORY_SUBTYPES_READ.has(sub)) need(parent.gid, 'stories');
+      else changed.add(parent.gid);
+      if (sub === 'attachment_added') need(parent.gid, 'attachments');
     } else if (resource.resource_type === 'attachment' && parent?.resource_type === 'task') {
       need(parent.gid, 'attachments', 'stories');
     }
@@ -348,23 +354,17 @@ export async function pullAsanaChanges(deps: ActivityDeps, cfg: AsanaConnectionC
 
   // Which of the gids are approval subtasks of known assets (their changes mean: re-read the parent's subtasks)?
   const mentioned = [...new Set([...changed, ...needs.keys(), ...deleted])];
-  const { rows: links } = mentioned.length
-    ? await deps.db.query<{ external_id: string; kind: string; parent: string }>(
-        `SELECT l.external_id, l.kind, a.external_id AS parent FROM core.asset_links l JOIN core.assets a ON a.id = l.asset_id
-          WHERE l.connection_id = $1 AND l.external_id = ANY($2::text[]) AND l.kind IN ('asana_task', 'asana_subtask')`,
+  const { rows: subLinks } = mentioned.length
+    ? await deps.db.query<{ external_id: string; parent: string }>(
+        `SELECT l.external_id, a.external_id AS parent FROM core.asset_links l JOIN core.assets a ON a.id = l.asset_id
+          WHERE l.connection_id = $1 AND l.external_id = ANY($2::text[]) AND l.kind = 'asana_subtask'`,
         [cfg.id, mentioned],
       )
     : { rows: [] };
-  const known = new Set(links.filter((l) => l.kind === 'asana_task').map((l) => l.external_id));
-  for (const l of links.filter((l) => l.kind === 'asana_subtask')) {
-    const wants = needs.get(l.external_id);
-    changed.delete(l.external_id);
-    deleted.delete(l.external_id);
-    needs.delete(l.external_id);
-    if (wants || mentioned.includes(l.external_id)) need(l.parent, 'subtasks');
-  }
+  for (const l of subLinks) subtaskParents.set(l.external_id, l.parent);
   for (const [sub, parent] of subtaskParents) {
     changed.delete(sub);
+    deleted.delete(sub);
     needs.delete(sub);
     need(parent, 'subtasks');
   }
@@ -373,6 +373,14 @@ export async function pullAsanaChanges(deps: ActivityDeps, cfg: AsanaConnectionC
     needs.delete(g);
   }
   for (const g of needs.keys()) changed.add(g);
+  // Tasks never seen before get everything a crawl would fetch for them.
+  const { rows: knownRows } = changed.size
+    ? await deps.db.query<{ external_id: string }>(
+        `SELECT external_id FROM core.asset_links WHERE connection_id = $1 AND kind = 'asana_task' AND external_id = ANY($2::text[])`,
+        [cfg.id, [...changed]],
+      )
+    : { rows: [] };
+  const known = new Set(knownRows.map((r) => r.external_id));
 
   // Changed tasks: one modified_since listing per project (≤100 per call) rather than a GET per task.
   const payloads = new Map<string, unknown>();
@@ -390,7 +398,6 @@ export async function pullAsanaChanges(deps: ActivityDeps, cfg: AsanaConnectionC
   }
   const items: QueueItem[] = [...changed].map((gid) => {
     const wants = needs.get(gid) ?? new Set<string>();
-    // A task we have never seen gets everything a crawl would fetch for it.
     const fresh = !known.has(gid);
     const list = fresh ? ['stories', 'attachments_if_any', 'subtasks_if_any', ...wants] : [...wants];
     return { externalId: gid, needs: [...new Set(list)], detail: payloads.has(gid) ? { task: payloads.get(gid) } : {} };

@@ -4,7 +4,8 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, t
 import { createActivities } from '../activities';
 import type { ActivityDeps } from '../activities/context';
 
-export const TASK_QUEUE = 'stageline-sync';
+/** One task queue for sync work; a deployment may run several Stagelines on one Temporal namespace. */
+export const TASK_QUEUE = process.env.STAGELINE_TASK_QUEUE ?? 'stageline-sync';
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 let runtimeInstalled = false;

@@ -41,9 +41,11 @@ export const TASK_FIELDS = [
   'custom_fields.people_value.email', 'custom_fields.people_value.name',
 ].join(',');
 
+// No `parent`: the parent is known, and its compact form carries the parent's name, which would make a
+// subtask's stored payload change (and be rewritten) on every rename of the parent.
 export const SUBTASK_FIELDS = [
   'name', 'resource_subtype', 'approval_status', 'completed', 'completed_at', 'created_at', 'modified_at',
-  'assignee', 'assignee.name', 'assignee.email', 'parent',
+  'assignee', 'assignee.name', 'assignee.email',
 ].join(',');
 
 export const STORY_FIELDS = [
@@ -53,6 +55,7 @@ export const STORY_FIELDS = [
   'old_approval_status', 'new_approval_status', 'old_name', 'new_name',
 ].join(',');
 
-export const ATTACHMENT_FIELDS = ['name', 'resource_subtype', 'host', 'created_at', 'size', 'permanent_url', 'view_url', 'parent'].join(',');
+// No `parent` (see SUBTASK_FIELDS) and no `download_url` (a link that expires in minutes: never stored).
+export const ATTACHMENT_FIELDS = ['name', 'resource_subtype', 'host', 'created_at', 'size', 'permanent_url', 'view_url'].join(',');
 export const PROJECT_FIELDS = ['name', 'archived', 'created_at', 'modified_at', 'permalink_url', 'workspace'].join(',');
 export const SECTION_FIELDS = ['name', 'created_at'].join(',');
