@@ -167,7 +167,18 @@ export async function stepAsana(deps: ActivityDeps, cfg: AsanaConnectionConfig, 
     }
     sections = await fetchSectionGids(client, project);
   }
-  const page = await client.tasksPage(project, { offset: cursor.offset });
+  let page;
+  try {
+    page = await client.tasksPage(project, { offset: cursor.offset });
+  } catch (err) {
+    // Asana offsets "expire after some time" (asana_oas.yaml, `offset` parameter): a 400 on a stored
+    // offset restarts the crawl from the first page instead of failing it; content hashes make the
+    // repeated pages free.
+    if (!(cursor.offset && err instanceof ConnectorError && err.details.status === 400)) throw err;
+    deps.log.warn('Asana offset rejected; restarting the crawl of the project', { connection: cfg.id, project });
+    await withTransaction(deps.db, (tx) => deleteCursor(tx, cfg.id, streams.crawl(project)));
+    return { done: false, tasks: 0, records: 0, rejected: 0, apiCalls: client.counter.total };
+  }
   const items: QueueItem[] = [];
   const batch = emptyBatch();
   for (const raw of page.data) {

@@ -1,6 +1,5 @@
 // Activities: every I/O of a sync. They pass ids, cursors and counts through Temporal, never
 // records (DESIGN.md "Temporal"): records go straight from the vendor into Postgres.
-import { randomUUID } from 'node:crypto';
 import { heartbeat as temporalHeartbeat } from '@temporalio/activity';
 import type { AsanaConnectionConfig, ConnectionConfig } from '../mapping/config';
 import { contentHash } from '../mapping/ids';
@@ -13,6 +12,7 @@ export type { Scope, StepResult } from './asana';
 
 export interface BeginSyncInput {
   connectionId: string;
+  syncRunId: string;
   mode: 'full' | 'incremental';
   workflowId?: string;
   workflowRunId?: string;
@@ -66,7 +66,7 @@ export function createActivities(deps: ActivityDeps) {
       return run(async () => {
         const cfg = connection(deps, input.connectionId);
         await ensureConnection(deps.db, { id: cfg.id, vendor: cfg.vendor, configHash: contentHash({ ...cfg, token: undefined }) });
-        const syncRunId = randomUUID();
+        const syncRunId = input.syncRunId;
         await startRun(deps.db, { id: syncRunId, connectionId: cfg.id, mode: input.mode, ...(input.workflowId ? { workflowId: input.workflowId } : {}), ...(input.workflowRunId ? { workflowRunId: input.workflowRunId } : {}) });
         await setConnectionState(deps.db, cfg.id, 'syncing', null);
         const scopes = await planAsana(withHeartbeat, asana(cfg.id), { syncRunId, mode: input.mode });
@@ -84,6 +84,9 @@ export function createActivities(deps: ActivityDeps) {
 
     async finishSync(input: { connectionId: string; syncRunId: string; error?: { type: string; message: string } | null }): Promise<SyncTotals> {
       const failed = Boolean(input.error);
+      // A connection whose config is gone (or that failed before its first run) still gets its state.
+      const cfg = deps.config().connections.find((c) => c.id === input.connectionId);
+      if (cfg) await ensureConnection(deps.db, { id: cfg.id, vendor: cfg.vendor });
       await finishRun(deps.db, input.syncRunId, failed ? 'failed' : 'succeeded', input.error?.message ?? null);
       const state = !failed ? 'ok' : input.error!.type === 'AuthRevoked' ? 'auth_failed' : 'error';
       await setConnectionState(deps.db, input.connectionId, state, input.error?.message ?? null);

@@ -129,9 +129,11 @@ program
     const db = createPool(url);
     const { worker, connection } = await createWorker({ address, deps: { db, config: () => cfg, limiters: new LimiterRegistry(), clock: () => new Date(), log: quietLogger } });
     const { connectClient } = await import('../worker/orchestration');
-    const client = await connectClient(address);
-    for (const c of cfg.connections) await ensureSchedule(client, c);
-    await client.connection.close();
+    if (!process.env.STAGELINE_NO_SCHEDULES) {
+      const client = await connectClient(address);
+      for (const c of cfg.connections) await ensureSchedule(client, c);
+      await client.connection.close();
+    }
     console.log(`worker polling ${address}; schedules ensured for ${cfg.connections.length} connection(s)`);
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => worker.shutdown());
     await worker.run();

@@ -33,6 +33,8 @@ export class RateLimiter {
       const start = Math.max(now, this.nextStart, this.pausedUntil);
       this.nextStart = start + interval;
       if (start > now) await this.sleep(start - now);
+      // A vendor wait that arrived while this request slept still applies to it.
+      for (let t = this.now(); this.pausedUntil > t; t = this.now()) await this.sleep(this.pausedUntil - t);
       return await fn();
     } finally {
       this.inFlight--;

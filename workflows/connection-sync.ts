@@ -2,7 +2,7 @@
 // (deterministic; no I/O): every pull and commit is an activity that passes ids, cursors and counts.
 import {
   ActivityFailure, ApplicationFailure, allHandlersFinished, condition, continueAsNew, defineQuery, proxyActivities,
-  setHandler, workflowInfo,
+  setHandler, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, BeginSyncResult, Scope, SyncTotals } from '../activities';
 
@@ -64,11 +64,11 @@ export async function connectionSync(input: ConnectionSyncInput): Promise<SyncTo
   }));
 
   const info = workflowInfo();
-  let syncRunId: string | null = state?.plan.syncRunId ?? null;
+  // Chosen here (deterministically) so that a failure of beginSync itself is still recorded on the run.
+  const syncRunId = state?.plan.syncRunId ?? uuid4();
   try {
     if (!state) {
-      const plan = await acts.beginSync({ connectionId: input.connectionId, mode: input.mode, workflowId: info.workflowId, workflowRunId: info.runId });
-      syncRunId = plan.syncRunId;
+      const plan = await acts.beginSync({ connectionId: input.connectionId, syncRunId, mode: input.mode, workflowId: info.workflowId, workflowRunId: info.runId });
       state = { plan, index: 0, scopeMode: null, pulled: false, steps: 0, tasks: 0 };
     }
     while (state.index < state.plan.scopes.length) {
@@ -100,7 +100,7 @@ export async function connectionSync(input: ConnectionSyncInput): Promise<SyncTo
     const cause = err instanceof ActivityFailure ? err.cause : err;
     const type = cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : 'Error';
     const message = cause instanceof Error ? cause.message : String(cause);
-    if (syncRunId) await bookkeeping.finishSync({ connectionId: input.connectionId, syncRunId, error: { type, message } });
+    await bookkeeping.finishSync({ connectionId: input.connectionId, syncRunId, error: { type, message } });
     throw ApplicationFailure.create({ type, message: `sync of ${input.connectionId} failed: ${message}`, nonRetryable: true, cause: err instanceof Error ? err : undefined });
   }
 }

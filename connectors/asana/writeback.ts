@@ -11,8 +11,10 @@ import type { AsanaTaskRaw } from './raw';
 
 /**
  * A custom-field value in the form `PUT /tasks/{gid}` takes, keyed by field gid: an enum option gid,
- * a list of option gids (multi_enum) or user gids (people), text, a number, a date
- * (`YYYY-MM-DD`, or `{date}` / `{date_time}` as in `date_value`), or null to clear.
+ * a list of option gids (multi_enum) or user gids (people), text, a number, a date as the spec
+ * documents it (`YYYY-MM-DD`, or an ISO date-time in UTC: asana_oas.yaml TaskRequestBase.custom_fields),
+ * or null to clear. The `{date}` / `{date_time}` objects mirror `date_value`; the simulator takes
+ * them, real Asana is unverified (vendor-apis.md §1.6), so prefer the string.
  */
 export type CustomFieldWriteValue = string | number | null | string[] | { date: string } | { date_time: string };
 export type CustomFieldWrites = Record<string, CustomFieldWriteValue>;
@@ -117,7 +119,7 @@ function assertGid(what: string, gid: string): void {
 
 /**
  * A task's current custom-field values in the form `setCustomFields` writes (option and user gids,
- * not display names), so a caller holding the task it last read can skip no-op writes.
+ * not display names; dates as strings), so a caller holding the task it last read can skip no-op writes.
  */
 export function customFieldWriteForm(task: Pick<AsanaTaskRaw, 'custom_fields'>): CustomFieldWrites {
   const out: CustomFieldWrites = {};
@@ -128,7 +130,7 @@ export function customFieldWriteForm(task: Pick<AsanaTaskRaw, 'custom_fields'>):
       case 'people': out[f.gid] = (f.people_value ?? []).map((u) => u.gid); break;
       case 'number': out[f.gid] = f.number_value ?? null; break;
       case 'text': out[f.gid] = f.text_value ?? null; break;
-      case 'date': out[f.gid] = f.date_value?.date_time ? { date_time: f.date_value.date_time } : f.date_value?.date ? { date: f.date_value.date } : null; break;
+      case 'date': out[f.gid] = f.date_value?.date_time ?? f.date_value?.date ?? null; break;
       default: break; // a field type we do not write is never compared, so it is always sent
     }
   }

@@ -84,8 +84,10 @@ function render<R extends object>(def: Def<R>, rec: R, t: FieldTree, ctx: Render
     out.gid = (rec as { gid?: string }).gid;
     out.resource_type = def.type;
   }
-  if (t.has('*')) for (const [key, sub] of def.compact) put(def, rec, key, sub, ctx, out);
+  // Fields asked into first (`custom_fields.people_value.email`), then the compact rest, so a compact
+  // field never shadows the expanded form of the same field.
   for (const [key, sub] of t) put(def, rec, key, sub, ctx, out);
+  if (t.has('*')) for (const [key, sub] of def.compact) put(def, rec, key, sub, ctx, out);
   return out;
 }
 

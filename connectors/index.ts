@@ -1,0 +1,67 @@
+// Every connector, as a small typed map (STYLE.md §2). A connector is one folder with the same files
+// as every other; index.unit.test.ts fails when a folder is missing from this map or lacks one of
+// them, and test/conformance/ runs the same cases against every entry with its simulator (§4).
+import type { CallCounter, ConnectorManifest } from './types';
+import type { RateLimiter } from './limiter';
+import type { Normalized } from '../mapping/model';
+import { AsanaClient } from './asana/client';
+import { manifest as asanaManifest } from './asana/manifest';
+import { normalizeProject, normalizeTaskBundle } from './asana/normalize';
+import type { AsanaSimulatorOptions } from './asana/simulator';
+import { HOOK_SIGNATURE_HEADER, handshakeResponse, parseWebhookEvents, verifyAsanaSignature } from './asana/webhook';
+import { AsanaWriter } from './asana/writeback';
+
+/** What every connector's client and writer take: the credential, where to send, and its limiter. */
+export interface ConnectorClientOptions {
+  token: string;
+  /** The vendor's API root; a simulator's base URL in tests. Default: the manifest's. */
+  baseUrl?: string;
+  /** The credential's limiter, shared by reads and writes. */
+  limiter: RateLimiter;
+  counter?: CallCounter;
+  timeoutMs?: number;
+  abortIf?: () => boolean;
+}
+
+/** A started-on-demand local stand-in for the vendor's API. */
+export interface SimulatorHandle {
+  start(port?: number): Promise<{ baseUrl: string }>;
+  stop(): Promise<void>;
+}
+
+export interface ConnectorModule {
+  manifest: ConnectorManifest;
+  /** Reads: SDK calls only, through the limiter, errors classified. */
+  client: (opts: ConnectorClientOptions) => object;
+  /** Write-back, on the same terms as the client. */
+  writer: (opts: ConnectorClientOptions) => object;
+  /** Pure raw → model entry points (vendor-specific contexts). */
+  normalize: Readonly<Record<string, (raw: never, ctx: never) => unknown>>;
+  webhook: {
+    /** The header a delivery's proof arrives in. */
+    signatureHeader: string;
+    verify: (rawBody: Buffer | string, signatureHeader: string | undefined, secret: string) => boolean;
+    parse: (rawBody: Buffer | string) => Normalized<unknown>;
+    /** The subscription handshake, for vendors that have one in-band. */
+    handshake?: (headers: never) => unknown;
+  };
+  /**
+   * The connector's simulator, loaded on demand so that production code never imports test
+   * machinery; options are the simulator's own (dataset size, seed, rate limit…).
+   */
+  simulator: (options: never) => Promise<SimulatorHandle>;
+}
+
+export const connectors = {
+  asana: {
+    manifest: asanaManifest,
+    client: (opts: ConnectorClientOptions) => new AsanaClient(opts),
+    writer: (opts: ConnectorClientOptions) => new AsanaWriter(opts),
+    normalize: { project: normalizeProject, taskBundle: normalizeTaskBundle },
+    webhook: { signatureHeader: HOOK_SIGNATURE_HEADER, verify: verifyAsanaSignature, parse: parseWebhookEvents, handshake: handshakeResponse },
+    simulator: async (options: AsanaSimulatorOptions) => (await import('./asana/simulator')).createAsanaSimulator(options),
+  },
+} satisfies Record<string, ConnectorModule>;
+
+export type ConnectorId = keyof typeof connectors;
+export const CONNECTOR_IDS = Object.keys(connectors) as ConnectorId[];

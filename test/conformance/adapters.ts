@@ -1,0 +1,190 @@
+// How the one conformance suite (connectors.unit.test.ts, STYLE.md §4) drives each connector and its
+// simulator. An adapter only translates: it starts the simulator, builds the connector's own client
+// and writer from the map in connectors/index.ts, and reaches into the simulator's control surface
+// for what a test needs to arrange (a revoked token, a 429, a deletion). The cases and their
+// assertions live in the suite, the same for every connector.
+import { connectors, type ConnectorId } from '../../connectors/index';
+import { RateLimiter } from '../../connectors/limiter';
+import { AsanaTaskRaw } from '../../connectors/asana/raw';
+import { CF, SIM_DEFAULT_TOKEN, type AsanaSimulator } from '../../connectors/asana/simulator';
+import { customFieldWriteForm, type CustomFieldWrites } from '../../connectors/asana/writeback';
+import { stableId } from '../../mapping/ids';
+import type { Batch, Normalized, Project } from '../../mapping/model';
+
+export const CASES = ['auth_revoked', 'rate_limited', 'pagination', 'resume', 'deletion', 'schema', 'writeback'] as const;
+export type CaseName = (typeof CASES)[number];
+
+export interface RecordRef {
+  id: string;
+  raw: unknown;
+}
+
+export interface ListPage {
+  records: RecordRef[];
+  /** The opaque cursor of the next page, as the engine stores it; null after the last page. */
+  next: string | null;
+}
+
+/** A connector's read client, reduced to what the cases need. Errors are the client's own ConnectorErrors. */
+export interface ConformanceClient {
+  /** A cheap authenticated read (who am I). */
+  probe(): Promise<unknown>;
+  /** The containers (projects, boards, databases) the token can see. */
+  containers(): Promise<RecordRef[]>;
+  /** One page of a container's records; `pageSize` null: the client's default. */
+  listPage(container: string, cursor: string | null, pageSize: number | null): Promise<ListPage>;
+  /** One record by id, as a single-record GET. */
+  fetchRecord(id: string): Promise<unknown>;
+  /** Every child list the engine can fetch for a record (comments, files, sub-records), whole. */
+  fetchChildren(record: RecordRef): Promise<unknown>;
+}
+
+/** Write-back on one writable field set, in the vendor's write form. */
+export interface ConformanceWriter {
+  /** The record's current values of its writable fields, read through the API. */
+  current(recordId: string): Promise<Record<string, unknown>>;
+  /** Sets `values`, skipping the call when `current` already holds them; true when a write was sent. */
+  set(recordId: string, values: Record<string, unknown>, current: Record<string, unknown>): Promise<boolean>;
+}
+
+export interface RunningSimulator {
+  baseUrl: string;
+  /** A token the simulator accepts. */
+  token: string;
+  /** The connector's client with a token (default: `token`) and a rate (default SIMULATOR_PER_MINUTE) or a limiter to share. */
+  client(opts?: { token?: string; perMinute?: number; limiter?: RateLimiter }): ConformanceClient;
+  writer(opts?: { limiter?: RateLimiter }): ConformanceWriter;
+  /** A new token that works until revoked. */
+  issueToken(): string;
+  revokeToken(token: string): void;
+  /** The next request answers `status` (with a Retry-After in seconds if given). */
+  injectFault(fault: { status: number; retryAfterSeconds?: number }): void;
+  calls(): { total: number; earlyRetries: number; writes: number };
+  /** Deletes a record as a user would in the vendor's UI. */
+  deleteRecord(id: string): void;
+  /** The simulator's ground truth: the live record ids of a container, in listing order. */
+  truthIds(container: string): string[];
+  normalizeContainer(raw: unknown): Normalized<Project>;
+  normalizeRecord(container: string, record: RecordRef, children: unknown): Batch;
+  /** A record and writable values that differ from what it holds now. */
+  writeTarget(): { recordId: string; values: Record<string, unknown> };
+  stop(): Promise<void>;
+}
+
+export interface ConformanceAdapter {
+  id: ConnectorId;
+  /** A page size the client can ask for, to make many pages from a small dataset; null when the vendor fixes it. */
+  smallPageSize: number | null;
+  /** A fresh simulator (one per case, so cases never see each other's edits) with two containers. */
+  start(opts: { seed: string; perContainer: number }): Promise<RunningSimulator>;
+  /** A case this connector cannot run, with the written reason why. Nothing else may skip. */
+  skips: Partial<Record<CaseName, string>>;
+}
+
+// ---- Asana ----------------------------------------------------------------------------------------
+
+/** The pace of a client when a case does not ask for one: a simulator on 127.0.0.1 is not rate limited. */
+export const SIMULATOR_PER_MINUTE = 600_000;
+
+const gidOf = (raw: unknown): string => {
+  const gid = raw && typeof raw === 'object' ? (raw as { gid?: unknown }).gid : undefined;
+  if (typeof gid !== 'string') throw new TypeError(`a record without a gid: ${JSON.stringify(raw)}`);
+  return gid;
+};
+
+const asana: ConformanceAdapter = {
+  id: 'asana',
+  smallPageSize: 7,
+  skips: {},
+  async start({ seed, perContainer }) {
+    const mod = connectors.asana;
+    const sim: AsanaSimulator = await mod.simulator({ generate: { seed, tasks: perContainer * 2, projects: 2 } });
+    const { baseUrl } = await sim.start();
+    const c = sim.control;
+    const workspace = c.dataset.workspace.gid;
+    const concurrency = mod.manifest.rateLimit.concurrency.read;
+    // Without a rate, pace for a local simulator (not the vendor's 1,500/min, which would make a
+    // workspace walk take minutes); the rate-limit case passes the manifest's rate itself.
+    const limiterFor = (o: { perMinute?: number; limiter?: RateLimiter }) => o.limiter ?? new RateLimiter(o.perMinute ?? SIMULATOR_PER_MINUTE, concurrency);
+    let issued = 0;
+
+    const client = (o: { token?: string; perMinute?: number; limiter?: RateLimiter } = {}): ConformanceClient => {
+      const api = mod.client({ token: o.token ?? SIM_DEFAULT_TOKEN, baseUrl, limiter: limiterFor(o) });
+      return {
+        probe: () => api.me(),
+        containers: async () => (await api.listProjects(workspace)).map((raw) => ({ id: gidOf(raw), raw })),
+        async listPage(container, cursor, pageSize) {
+          const page = await api.tasksPage(container, { offset: cursor, ...(pageSize !== null ? { limit: pageSize } : {}) });
+          return { records: page.data.map((raw) => ({ id: gidOf(raw), raw })), next: page.nextOffset };
+        },
+        fetchRecord: (id) => api.task(id),
+        // Everything a task can have fetched with it; the engine fetches less (README: attachments only
+        // after an attachment_added story, subtasks only when num_subtasks > 0), never more.
+        async fetchChildren(record) {
+          const [stories, attachments, subs] = await Promise.all([api.stories(record.id), api.attachments(record.id), api.subtasks(record.id)]);
+          const subtasks = await Promise.all(
+            subs.map(async (s) => ((s as { resource_subtype?: string }).resource_subtype === 'approval' ? { task: s, stories: await api.stories(gidOf(s)) } : { task: s })),
+          );
+          return { stories, attachments, subtasks };
+        },
+      };
+    };
+
+    const reader = client();
+    return {
+      baseUrl,
+      token: SIM_DEFAULT_TOKEN,
+      client,
+      writer(o = {}) {
+        const w = mod.writer({ token: SIM_DEFAULT_TOKEN, baseUrl, limiter: limiterFor(o) });
+        return {
+          current: async (id) => customFieldWriteForm(AsanaTaskRaw.parse(await reader.fetchRecord(id))),
+          set: (id, values, current) => w.setCustomFields(id, values as CustomFieldWrites, current as CustomFieldWrites),
+        };
+      },
+      issueToken() {
+        const token = `conformance-${++issued}`;
+        c.addToken(token, c.dataset.users[1]!.gid);
+        return token;
+      },
+      revokeToken: (token) => c.revokeToken(token),
+      injectFault: (f) => c.injectFaults({ status: f.status, times: 1, ...(f.retryAfterSeconds !== undefined ? { retryAfterSeconds: f.retryAfterSeconds } : {}) }),
+      calls() {
+        const s = c.calls();
+        const writes = Object.entries(s.byRoute).filter(([route]) => !route.startsWith('GET ')).reduce((n, [, k]) => n + k, 0);
+        return { total: s.total, earlyRetries: s.earlyRetries, writes };
+      },
+      deleteRecord: (id) => c.deleteTask(id),
+      truthIds: (container) => (c.dataset.projects.find((p) => p.gid === container)?.tasks ?? []).map((t) => t.gid),
+      normalizeContainer: (raw) => mod.normalize.project(raw, { connectionId: 'conformance-asana' }),
+      normalizeRecord(container, record, children) {
+        const ch = children as { stories: unknown[]; attachments: unknown[]; subtasks: { task: unknown; stories?: unknown[] }[] };
+        return mod.normalize.taskBundle(
+          { task: record.raw, ...ch },
+          {
+            connectionId: 'conformance-asana',
+            project: { gid: container, id: stableId('conformance-asana', 'asana_project', container) },
+            stage: { source: { from: 'section' }, map: c.truth.defaultStageMap },
+            rolesOf: (email) => {
+              const u = email ? c.dataset.users.find((x) => x.email === email.toLowerCase()) : undefined;
+              return u ? [u.role] : [];
+            },
+          },
+        );
+      },
+      writeTarget() {
+        // The "Asset type" enum: an option gid that the task does not hold now (vendor-apis.md §1.6).
+        const project = c.dataset.projects[0]!;
+        const task = project.tasks.find((t) => t.subtype === 'default_task')!;
+        const field = project.settings[CF.assetType]!.field;
+        const now = task.values[CF.assetType] as { gid?: string } | null;
+        const option = field.options.find((o) => o.enabled && o.gid !== now?.gid)!;
+        return { recordId: task.gid, values: { [field.gid]: option.gid } };
+      },
+      stop: () => sim.stop(),
+    };
+  },
+};
+
+/** One adapter per connector in the map: adding a connector without one does not compile. */
+export const adapters: { readonly [K in ConnectorId]: ConformanceAdapter & { id: K } } = { asana: { ...asana, id: 'asana' } };
