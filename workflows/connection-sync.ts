@@ -1,7 +1,7 @@
 // connectionSync: one per connection, workflow id `sync/<connectionId>`. Orchestration only
 // (deterministic; no I/O): every pull and commit is an activity that passes ids, cursors and counts.
 import {
-  ActivityFailure, ApplicationFailure, allHandlersFinished, condition, continueAsNew, defineQuery, proxyActivities,
+  ActivityFailure, ApplicationFailure, ContinueAsNew, allHandlersFinished, condition, continueAsNew, defineQuery, proxyActivities,
   setHandler, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, BeginSyncResult, Scope, SyncTotals } from '../activities';
@@ -11,6 +11,8 @@ export interface ConnectionSyncInput {
   mode: 'full' | 'incremental';
   /** Activity timeouts; tests shorten the heartbeat so a killed worker is noticed quickly. */
   timeouts?: { stepStartToClose?: string; heartbeat?: string };
+  /** History length after which the run continues as new even if the server has not suggested it yet. */
+  historyLimit?: number;
   /** Carried across continueAsNew. */
   state?: SyncState;
 }
@@ -84,7 +86,8 @@ export async function connectionSync(input: ConnectionSyncInput): Promise<SyncTo
         state.steps++;
         state.tasks += r.tasks;
         if (r.done) break;
-        if (info.continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY) {
+        const now = workflowInfo();
+        if (now.continueAsNewSuggested || now.historyLength > (input.historyLimit ?? MAX_HISTORY)) {
           await condition(allHandlersFinished);
           await continueAsNew<typeof connectionSync>({ ...input, state });
         }
@@ -97,6 +100,7 @@ export async function connectionSync(input: ConnectionSyncInput): Promise<SyncTo
     done = true;
     return totals;
   } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
     const cause = err instanceof ActivityFailure ? err.cause : err;
     const type = cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : 'Error';
     const message = cause instanceof Error ? cause.message : String(cause);
