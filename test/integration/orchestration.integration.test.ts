@@ -1,11 +1,17 @@
 // The Temporal side: schedules, continue-as-new on long syncs, deterministic replay, and the HTTP API.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { createApi } from '../../api/server';
 import { ensureSchedule, scheduleId, startSync, syncWorkflowId, waitForSync } from '../../worker/orchestration';
 import { workflowsPath } from '../../worker';
-import { count, startStack, type Stack } from '../support/stack';
+import { configYaml, count, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -74,5 +80,18 @@ describe('Temporal orchestration', () => {
     expect(body.data.workflowId).toBe(syncWorkflowId(stack.connectionId));
     // The API starts workflows on the default task queue; here the test's own worker is elsewhere, so cancel it.
     await stack.client.workflow.getHandle(body.data.workflowId).terminate('test done');
+  });
+
+  it('`stageline status` shows state, last sync, cursor age, counts, rejected records and API calls', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stageline-status-'));
+    const cfg = join(dir, 'stageline.yaml');
+    writeFileSync(cfg, configYaml({ connectionId: stack.connectionId, baseUrl: stack.baseUrl, workspace: stack.agency.dataset.workspace.gid }));
+    const bin = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'status'], { env: { ...process.env, STAGELINE_CONFIG: cfg, DATABASE_URL: stack.db.url, ASANA_TOKEN: 'x' } });
+    expect(stdout).toContain(`${stack.connectionId} (asana): ok`);
+    expect(stdout).toMatch(/cursor \d+ (s|min) old/);
+    expect(stdout).toContain(`assets ${stack.agency.truth.tasks.size}`);
+    expect(stdout).toMatch(/rejected 0/);
+    expect(stdout).toMatch(/last run: (full|incremental) succeeded, \d+ API calls \(GET \/events/);
   });
 });
