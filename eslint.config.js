@@ -36,7 +36,7 @@ export default tseslint.config(
         patterns: [
           { group: ['pg', 'pg-*', 'node-pg-migrate'], message: 'Database access belongs in activities.' },
           { group: ['**/connectors/**', 'asana', 'googleapis', '@googleapis/*', '@notionhq/*', '@mondaydotcomorg/*'], message: 'Vendor clients belong in activities.' },
-          { group: ['**/activities/**'], allowTypeImports: true, message: 'Import activity types only (import type).' },
+          { group: ['**/activities', '**/activities/**'], allowTypeImports: true, message: 'Import activity types only (import type).' },
           { group: ['@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing'], message: 'Only @temporalio/workflow may be used in workflow code.' },
         ],
       }],
