@@ -46,6 +46,13 @@ export interface StepResult {
   apiCalls: number;
 }
 
+/** Who uploaded a file and when, from the events feed (stands in for the attachment_added story). */
+interface UploadHint {
+  storyGid: string | null;
+  user: { gid: string; name?: string | null } | null;
+  at: string | null;
+}
+
 interface CrawlCursor {
   offset: string | null;
   lastPage: boolean;
@@ -223,12 +230,14 @@ async function drain(deps: ActivityDeps, cfg: AsanaConnectionConfig, syncRunId: 
   const bundles: TaskBundle[] = [];
   const gone: string[] = [];
   const done: string[] = [];
+  const known = await knownPeople(deps, cfg.id, items.flatMap((i) => ((i.detail?.uploads as UploadHint[] | undefined) ?? []).map((h) => h.user?.gid ?? '')).filter(Boolean));
+  const uploaders = await knownUploaders(deps, cfg.id, items.filter((i) => !i.needs.includes('stories') && i.needs.includes('attachments')).map((i) => i.externalId));
   await Promise.all(
     items.map(async (item) => {
       try {
-        const b = await fetchBundle(client, item);
+        const b = await fetchBundle(client, item, known);
         if (b === 'gone') gone.push(item.externalId);
-        else bundles.push(b);
+        else bundles.push(uploaders.has(item.externalId) ? { ...b, knownUploaders: uploaders.get(item.externalId)! } : b);
         done.push(item.externalId);
       } catch (err) {
         if (!(err instanceof AbortedRequest) && failure === null) failure = err;
@@ -265,7 +274,31 @@ function isUnknownSectionMove(story: unknown, known: string[]): boolean {
   return s.resource_subtype === 'section_changed' && typeof s.new_section?.gid === 'string' && !known.includes(s.new_section.gid);
 }
 
-async function fetchBundle(client: AsanaClient, item: QueueItem): Promise<TaskBundle | 'gone'> {
+/** Emails and names of vendor users Stageline has already seen (person identities), by user gid. */
+async function knownPeople(deps: ActivityDeps, connectionId: string, gids: string[]): Promise<Map<string, { email: string | null; name: string | null }>> {
+  if (!gids.length) return new Map();
+  const { rows } = await deps.db.query<{ external_id: string; email: string | null; name: string | null }>(
+    `SELECT i.external_id, p.email, p.name FROM core.person_identities i JOIN core.persons p ON p.id = i.person_id
+      WHERE i.connection_id = $1 AND i.external_id = ANY($2::text[])`,
+    [connectionId, [...new Set(gids)]],
+  );
+  return new Map(rows.map((r) => [r.external_id, { email: r.email, name: r.name }]));
+}
+
+/** Uploaders of the attachments already stored, per task gid: kept when a sync reads attachments without stories. */
+async function knownUploaders(deps: ActivityDeps, connectionId: string, taskGids: string[]): Promise<Map<string, Record<string, string>>> {
+  if (!taskGids.length) return new Map();
+  const { rows } = await deps.db.query<{ task: string; attachment: string; created_by: string }>(
+    `SELECT a.external_id AS task, v.external_id AS attachment, v.created_by FROM core.versions v JOIN core.assets a ON a.id = v.asset_id
+      WHERE v.connection_id = $1 AND a.connection_id = $1 AND a.external_id = ANY($2::text[]) AND v.created_by IS NOT NULL AND v.source = 'attachment'`,
+    [connectionId, taskGids],
+  );
+  const out = new Map<string, Record<string, string>>();
+  for (const r of rows) out.set(r.task, { ...out.get(r.task), [r.attachment]: r.created_by });
+  return out;
+}
+
+async function fetchBundle(client: AsanaClient, item: QueueItem, people: Map<string, { email: string | null; name: string | null }> = new Map()): Promise<TaskBundle | 'gone'> {
   const gid = item.externalId;
   const needs = new Set(item.needs);
   try {
@@ -279,7 +312,17 @@ async function fetchBundle(client: AsanaClient, item: QueueItem): Promise<TaskBu
       wantAttachments ? client.attachments(gid) : Promise.resolve(undefined),
       wantSubtasks ? fetchApprovalSubtasks(client, gid) : Promise.resolve(undefined),
     ]);
-    return { task, ...(stories ? { stories } : {}), ...(attachments ? { attachments } : {}), ...(subtasks ? { subtasks } : {}) };
+    // Uploads known from events stand in for attachment_added stories when stories were not fetched.
+    const hints = (item.detail?.uploads as UploadHint[] | undefined) ?? [];
+    const uploads = !stories && hints.length
+      ? hints.filter((h) => h.at).map((h, i) => ({
+          gid: h.storyGid ?? `${gid}${i}`,
+          resource_subtype: 'attachment_added',
+          created_at: h.at,
+          created_by: h.user ? { gid: h.user.gid, name: h.user.name ?? people.get(h.user.gid)?.name ?? null, email: people.get(h.user.gid)?.email ?? null } : null,
+        }))
+      : undefined;
+    return { task, ...(stories ? { stories } : {}), ...(uploads ? { uploads } : {}), ...(attachments ? { attachments } : {}), ...(subtasks ? { subtasks } : {}) };
   } catch (err) {
     // Deleted between the listing (or the event) and this fetch: a tombstone, not a failure.
     if (err instanceof ConnectorError && err.kind === 'not_found') return 'gone';
@@ -333,6 +376,8 @@ export async function pullAsanaChanges(deps: ActivityDeps, cfg: AsanaConnectionC
     needs.set(gid, s);
   };
   const deleted = new Set<string>();
+  const uploads = new Map<string, UploadHint[]>();
+  const hint = (gid: string, h: UploadHint) => uploads.set(gid, [...(uploads.get(gid) ?? []), h]);
   const subtaskParents = new Map<string, string>();
   let oldest: string | null = null;
   for (const raw of raws) {
@@ -355,11 +400,15 @@ export async function pullAsanaChanges(deps: ActivityDeps, cfg: AsanaConnectionC
     } else if (resource.resource_type === 'story' && parent?.resource_type === 'task') {
       // Only stories Stageline reads call for a stories fetch (a rename's name_changed story does not).
       const sub = resource.resource_subtype ?? null;
-      if (sub === null || STORY_SUBTYPES_READ.has(sub)) need(parent.gid, 'stories');
+      if (sub === 'attachment_added') {
+        // The uploader is the event's user: no stories fetch just to learn who attached a file.
+        need(parent.gid, 'attachments');
+        hint(parent.gid, { storyGid: resource.gid, user: e.user ?? null, at: e.created_at ?? null });
+      } else if (sub === null || STORY_SUBTYPES_READ.has(sub)) need(parent.gid, 'stories');
       else changed.add(parent.gid);
-      if (sub === 'attachment_added') need(parent.gid, 'attachments');
     } else if (resource.resource_type === 'attachment' && parent?.resource_type === 'task') {
-      need(parent.gid, 'attachments', 'stories');
+      need(parent.gid, 'attachments');
+      hint(parent.gid, { storyGid: null, user: e.user ?? null, at: e.created_at ?? null });
     }
   }
 
@@ -411,7 +460,10 @@ export async function pullAsanaChanges(deps: ActivityDeps, cfg: AsanaConnectionC
     const wants = needs.get(gid) ?? new Set<string>();
     const fresh = !known.has(gid);
     const list = fresh ? ['stories', 'attachments_if_any', 'subtasks_if_any', ...wants] : [...wants];
-    return { externalId: gid, needs: [...new Set(list)], detail: payloads.has(gid) ? { task: payloads.get(gid) } : {} };
+    const detail: Record<string, unknown> = {};
+    if (payloads.has(gid)) detail.task = payloads.get(gid);
+    if (uploads.has(gid)) detail.uploads = uploads.get(gid);
+    return { externalId: gid, needs: [...new Set(list)], detail };
   });
   if (deleted.size) batch.tombstones.push({ kind: 'asset', ids: [...deleted].map((g) => assetIdOf(cfg.id, g)), at: now });
   await withTransaction(deps.db, async (tx) => {

@@ -24,6 +24,10 @@ export interface TaskBundle {
   stories?: unknown[];
   attachments?: unknown[];
   subtasks?: { task: unknown; stories?: unknown[] }[];
+  /** attachment_added stories known without fetching the stories (from the events feed): uploaders only. */
+  uploads?: unknown[];
+  /** Uploaders already known for attachments (by attachment gid), for when the stories were not fetched. */
+  knownUploaders?: Readonly<Record<string, string>>;
 }
 
 const APPROVAL_TO_DECISION: Record<string, DecisionKind | undefined> = {
@@ -158,11 +162,12 @@ export function normalizeTaskBundle(bundle: TaskBundle, ctx: AsanaNormalizeConte
   const attachments = parseList(bundle.attachments, AsanaAttachmentRaw, 'attachments', out);
   if (attachments) {
     attachments.sort((a, b) => a.created_at.localeCompare(b.created_at) || a.gid.localeCompare(b.gid));
-    const uploads = (stories ?? []).filter((s) => s.resource_subtype === 'attachment_added');
+    const uploads = (stories ?? parseList(bundle.uploads, AsanaStoryRaw, 'events', out) ?? []).filter((s) => s.resource_subtype === 'attachment_added');
     attachments.forEach((a, i) => {
       const at = Date.parse(a.created_at);
       const near = uploads.filter((s) => Math.abs(Date.parse(s.created_at) - at) <= 5_000);
-      const story = near.find((s) => s.text?.includes(a.name)) ?? (near.length === 1 ? near[0] : undefined);
+      // By name where the story says it; else the one uploader of that instant (two uploaders at once: unknown).
+      const story = near.find((s) => s.text?.includes(a.name)) ?? (new Set(near.map((s) => s.created_by?.gid ?? '')).size === 1 ? near[0] : undefined);
       const v = validate(Version, {
         id: stableId(conn, 'asana_attachment', a.gid),
         connectionId: conn,
@@ -175,7 +180,7 @@ export function normalizeTaskBundle(bundle: TaskBundle, ctx: AsanaNormalizeConte
         host: a.host ?? a.resource_subtype ?? null,
         sizeBytes: a.size ?? null,
         checksum: null,
-        createdById: person(story?.created_by),
+        createdById: person(story?.created_by) ?? bundle.knownUploaders?.[a.gid] ?? null,
         createdAt: a.created_at,
         raw: a,
       });

@@ -1,6 +1,6 @@
 // Incremental syncs through Asana's Events API pick up exactly what changed, with the fewest calls.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stableId } from '../../mapping/ids';
+import { personId, stableId } from '../../mapping/ids';
 import { count, fingerprint, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -58,14 +58,19 @@ describe('incremental Asana sync', () => {
     expect(r.counts['assets.updated'] ?? 0).toBe(4);
     expect(r.counts['tombstoned']).toBe(1);
 
+    // The uploader comes from the events feed, matched by email to a person already known.
+    const upload = c.truthOf(attached)!.versions.at(-1)!;
+    const v = await stack.db.pool.query("SELECT created_by FROM core.versions WHERE asset_id = $1 AND name = 'HERO_BANNER-970x250_v09.psd'", [assetId(attached)]);
+    expect(v.rows[0].created_by).toBe(personId(upload.uploaderEmail, '', ''));
+
     // The fewest calls: one events call per project, one modified_since listing for the project that
-    // changed, stories for the three tasks whose stories matter (move, comment, upload), one attachment
+    // changed, stories for the two tasks whose stories matter (the move and the comment), one attachment
     // listing for the upload. The rename needs no stories; the deletion needs nothing.
     const calls = c.calls().byRoute;
     expect(calls).toEqual({
       'GET /events': stack.agency.dataset.projects.length,
       'GET /tasks': 1,
-      'GET /tasks/{gid}/stories': 3,
+      'GET /tasks/{gid}/stories': 2,
       'GET /attachments': 1,
     });
   });
