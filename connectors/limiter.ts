@@ -15,8 +15,9 @@ export class RateLimiter {
     private sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
 
-  setRate(perMinute: number): void {
+  setRate(perMinute: number, concurrency = this.concurrency): void {
     this.perMinute = perMinute;
+    this.concurrency = concurrency;
   }
 
   /** Every request of this credential waits until `untilMs` (epoch ms). */
@@ -51,7 +52,7 @@ export class LimiterRegistry {
     if (!l) {
       l = new RateLimiter(perMinute, concurrency);
       this.limiters.set(key, l);
-    } else l.setRate(perMinute);
+    } else l.setRate(perMinute, concurrency);
     return l;
   }
 }
