@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { parseDocument, isMap, isSeq, isScalar, LineCounter, type Node } from 'yaml';
 import { DEFAULT_PIPELINE, SIDE_STAGES, StageId, type Issue } from './model';
+import { NamingConfig } from './naming';
 
 const Duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration like 30s, 15m, 6h or 1d');
 
@@ -45,6 +46,14 @@ export type AsanaConnectionConfig = z.infer<typeof AsanaConnectionConfig>;
 export const ConnectionConfig = z.discriminatedUnion('vendor', [AsanaConnectionConfig]);
 export type ConnectionConfig = z.infer<typeof ConnectionConfig>;
 
+/**
+ * Cross-tool asset linking (mapping/linking.ts): a file joins an asset when a task links to it or when
+ * its name carries the asset's key under this naming pattern (mapping/naming.ts). An invalid pattern
+ * is reported at its path (e.g. workspace.linking.naming.pattern).
+ */
+export const LinkingConfig = z.strictObject({ naming: NamingConfig });
+export type LinkingConfig = z.infer<typeof LinkingConfig>;
+
 const Role = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a role is lower_snake_case');
 /** A person by email, or everyone at an email domain (e.g. a client's reviewers). An exact email wins. */
 export const PersonConfig = z.union([
@@ -60,6 +69,7 @@ export const StagelineConfig = z
         name: z.string().default('Stageline'),
         timezone: z.string().default('UTC'),
         pipeline: z.array(StageId).min(2).default([...DEFAULT_PIPELINE]),
+        linking: LinkingConfig.optional(),
       })
       .prefault({}),
     people: z.array(PersonConfig).default([]),

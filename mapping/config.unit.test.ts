@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from './config';
+import { createNaming } from './naming';
 
 const env = { ASANA_TOKEN: 't0k3n', ASANA_WORKSPACE: '1000' };
 const good = `
@@ -81,5 +82,45 @@ connections:
 
   it('reports YAML syntax errors with their line', () => {
     expect(problems('connections:\n  - id: [unclosed\n')).toEqual([expect.objectContaining({ code: 'yaml_syntax', line: expect.any(Number) })]);
+  });
+});
+
+describe('stageline.yaml: workspace.linking', () => {
+  const withLinking = (linking: string) => good.replace('workspace: { name: Northwind, timezone: Europe/London }', `workspace:\n  name: Northwind\n  timezone: Europe/London\n  linking:\n${linking}`);
+
+  it('is optional, and reads a naming pattern with its key and part regexes', () => {
+    expect(parseConfig(good, env).workspace.linking).toBeUndefined();
+    const cfg = parseConfig(withLinking(`    naming:
+      pattern: "{client}_{campaign}_{asset}-{size}_v{version}[.{ext}]"
+      key: "{client}_{campaign}_{asset}-{size}"
+      parts: { size: '\\d+x\\d+|A\\d' }
+`), env);
+    expect(cfg.workspace.linking?.naming).toEqual({ pattern: '{client}_{campaign}_{asset}-{size}_v{version}[.{ext}]', key: '{client}_{campaign}_{asset}-{size}', parts: { size: '\\d+x\\d+|A\\d' } });
+    const naming = createNaming(cfg.workspace.linking!.naming);
+    expect(naming.parseName('ACME_HOLIDAY_PRINT-A4_v02')).toMatchObject({ ok: true, key: 'ACME_HOLIDAY_PRINT-A4', version: 2 });
+  });
+
+  it('reports an invalid pattern, key or part regex at its path and line, with the other problems of the file', () => {
+    const p = problems(withLinking(`    naming:
+      pattern: "{client}_{campain}_{asset}-{size}_v{version}.{ext"
+      key: "{client}_{campaign}_{asset}-{size}"
+      parts:
+        size: '(\\d+)x(\\d+)'
+`).replace('timezone: Europe/London', 'timezone: Mars/Olympus'));
+    expect(p).toEqual(expect.arrayContaining([
+      expect.objectContaining({ path: 'workspace.timezone', line: 5 }),
+      expect.objectContaining({ path: 'workspace.linking.naming.pattern', line: 8, message: 'unbalanced braces: the "{" at character 46 is not closed' }),
+      expect.objectContaining({ path: 'workspace.linking.naming.parts.size', line: 11, message: expect.stringMatching(/capturing group/) }),
+    ]));
+    const unknown = problems(withLinking(`    naming: { pattern: "{client}_{campain}_v{version}.{ext}", key: "{client}_{size}" }\n    fuzzy: true\n`));
+    expect(unknown).toEqual(expect.arrayContaining([
+      expect.objectContaining({ path: 'workspace.linking.naming.pattern', line: 7, message: expect.stringMatching(/unknown placeholder \{campain\}/) }),
+      expect.objectContaining({ path: 'workspace.linking.naming.key', line: 7, message: expect.stringMatching(/the key uses \{size\}, which the pattern does not have/) }),
+      expect.objectContaining({ path: 'workspace.linking', message: expect.stringMatching(/fuzzy/) }),
+    ]));
+  });
+
+  it('requires both a pattern and a key', () => {
+    expect(problems(withLinking(`    naming: { pattern: "{client}_v{version}.{ext}" }\n`))).toEqual([expect.objectContaining({ path: 'workspace.linking.naming.key', code: 'invalid_type' })]);
   });
 });
