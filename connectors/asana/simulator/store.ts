@@ -403,7 +403,8 @@ export class AsanaStore {
   addAttachment(actor: UserRec, task: TaskRec, file: { name: string; host: AttachmentHost; size: number; url: string | null }): AttachmentRec {
     if (file.name.trim() === '') throw badRequest('name: Missing input');
     const now = this.tick();
-    const externalRef = file.host === 'gdrive' ? file.url ?? driveIdFor(task, now) : file.host === 'external' ? file.url : null;
+    // A Drive-hosted attachment stores the Drive file id (a full Drive URL given by the caller is reduced to it).
+    const externalRef = file.host === 'gdrive' ? (file.url ? (/\/d\/([\w-]+)/.exec(file.url)?.[1] ?? file.url) : driveIdFor(task, now)) : file.host === 'external' ? file.url : null;
     const att = createAttachmentRec(this.dataset.registry, { name: file.name, host: file.host, createdAt: now, task, size: file.size, externalRef });
     this.dataset.counts.attachments++;
     this.emit(task, { createdAt: now, user: actor, resource: att, action: 'added', parent: task, change: null });
