@@ -77,21 +77,9 @@ export class AsanaClient {
   }
 
   private toConnectorError(endpoint: string, err: unknown): Error {
-    const e = err as { status?: number; response?: { headers?: Record<string, string>; body?: { errors?: { message?: string }[] } }; code?: string; timeout?: number; message?: string };
-    if (e.status === undefined && !e.code && !e.timeout && !e.response) return err as Error; // a bug of ours, not a vendor answer
-    const status = e.status;
-    const headers = e.response?.headers;
-    const vendorMessage = e.response?.body?.errors?.map((x) => x.message).filter(Boolean).join('; ') || undefined;
-    const verdict = classify({ status, headers, networkError: status === undefined ? (e.code ?? (e.timeout ? 'timeout' : 'network')) : undefined }, manifest);
-    if (verdict.kind === 'rate_limited' && verdict.retryAfterMs !== undefined) this.limiter.pauseUntil(Date.now() + verdict.retryAfterMs);
-    const what = status !== undefined ? `HTTP ${status}` : (e.code ?? e.message ?? 'network error');
-    return new ConnectorError(verdict.kind, `Asana ${endpoint}: ${what}${vendorMessage ? ` — ${vendorMessage}` : ''}`, {
-      ...(status !== undefined ? { status } : {}),
-      ...(verdict.retryAfterMs !== undefined ? { retryAfterMs: verdict.retryAfterMs } : {}),
-      endpoint,
-      ...(vendorMessage ? { vendorMessage } : {}),
-    });
+    return asanaError(endpoint, err, this.limiter);
   }
+
 
   private async listAll<T>(endpoint: string, fetchPage: (offset: string | undefined) => Promise<any>): Promise<T[]> {
     const out: T[] = [];
@@ -182,3 +170,24 @@ export class AsanaClient {
   }
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
+
+/**
+ * Reads a superagent error from the SDK as one of the closed set of connector errors (reads and writes
+ * alike); a vendor wait pauses every request of the credential.
+ */
+export function asanaError(endpoint: string, err: unknown, limiter: RateLimiter): Error {
+  const e = err as { status?: number; response?: { headers?: Record<string, string>; body?: { errors?: { message?: string }[] } }; code?: string; timeout?: number; message?: string };
+  if (e.status === undefined && !e.code && !e.timeout && !e.response) return err as Error; // a bug of ours, not a vendor answer
+  const status = e.status;
+  const headers = e.response?.headers;
+  const vendorMessage = e.response?.body?.errors?.map((x) => x.message).filter(Boolean).join('; ') || undefined;
+  const verdict = classify({ status, headers, networkError: status === undefined ? (e.code ?? (e.timeout ? 'timeout' : 'network')) : undefined }, manifest);
+  if (verdict.kind === 'rate_limited' && verdict.retryAfterMs !== undefined) limiter.pauseUntil(Date.now() + verdict.retryAfterMs);
+  const what = status !== undefined ? `HTTP ${status}` : (e.code ?? e.message ?? 'network error');
+  return new ConnectorError(verdict.kind, `Asana ${endpoint}: ${what}${vendorMessage ? ` — ${vendorMessage}` : ''}`, {
+    ...(status !== undefined ? { status } : {}),
+    ...(verdict.retryAfterMs !== undefined ? { retryAfterMs: verdict.retryAfterMs } : {}),
+    endpoint,
+    ...(vendorMessage ? { vendorMessage } : {}),
+  });
+}

@@ -4,8 +4,8 @@
 // they take the same limiter. Idempotence across retries is the outbox's job; this file only avoids
 // a write whose target is already there when the caller says what is there.
 import Asana from 'asana';
-import { CallCounter, ConnectorError, classify } from '../types';
-import { AbortedRequest, type AsanaClientOptions } from './client';
+import { CallCounter, ConnectorError } from '../types';
+import { AbortedRequest, asanaError, type AsanaClientOptions } from './client';
 import { manifest } from './manifest';
 import type { AsanaTaskRaw } from './raw';
 
@@ -95,20 +95,9 @@ export class AsanaWriter {
 
   // Same reading of a superagent error as AsanaClient's, so reads and writes classify alike.
   private toConnectorError(endpoint: string, err: unknown): Error {
-    const e = err as { status?: number; response?: { headers?: Record<string, string>; body?: { errors?: { message?: string }[] } }; code?: string; timeout?: number; message?: string };
-    if (e.status === undefined && !e.code && !e.timeout && !e.response) return err as Error;
-    const status = e.status;
-    const vendorMessage = e.response?.body?.errors?.map((x) => x.message).filter(Boolean).join('; ') || undefined;
-    const verdict = classify({ status, headers: e.response?.headers, networkError: status === undefined ? (e.code ?? (e.timeout ? 'timeout' : 'network')) : undefined }, manifest);
-    if (verdict.kind === 'rate_limited' && verdict.retryAfterMs !== undefined) this.limiter.pauseUntil(Date.now() + verdict.retryAfterMs);
-    const what = status !== undefined ? `HTTP ${status}` : (e.code ?? e.message ?? 'network error');
-    return new ConnectorError(verdict.kind, `Asana ${endpoint}: ${what}${vendorMessage ? ` — ${vendorMessage}` : ''}`, {
-      ...(status !== undefined ? { status } : {}),
-      ...(verdict.retryAfterMs !== undefined ? { retryAfterMs: verdict.retryAfterMs } : {}),
-      endpoint,
-      ...(vendorMessage ? { vendorMessage } : {}),
-    });
+    return asanaError(endpoint, err, this.limiter);
   }
+
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
