@@ -1,14 +1,17 @@
 // Activities: every I/O of a sync. They pass ids, cursors and counts through Temporal, never
 // records (DESIGN.md "Temporal"): records go straight from the vendor into Postgres.
 import { heartbeat as temporalHeartbeat } from '@temporalio/activity';
-import type { AsanaConnectionConfig, ConnectionConfig } from '../mapping/config';
+import type { AsanaConnectionConfig, ConnectionConfig, DriveConnectionConfig } from '../mapping/config';
 import { contentHash } from '../mapping/ids';
 import type { ActivityDeps } from './context';
-import { ensureConnection, finishRun, setConnectionState, startRun } from './db/store';
+import { addRunCounts, ensureConnection, finishRun, setConnectionState, startRun, withTransaction } from './db/store';
 import { invalidConfig, toFailure } from './failures';
 import { planAsana, pullAsanaChanges, stepAsana, type Scope, type StepResult } from './asana';
+import { planDrive, pullDriveChanges, stepDrive } from './drive';
+import { linkWorkspace, type LinkingSummary } from './linking';
 
 export type { Scope, StepResult } from './asana';
+export type { LinkingSummary } from './linking';
 
 export interface BeginSyncInput {
   connectionId: string;
@@ -59,7 +62,16 @@ export function createActivities(deps: ActivityDeps) {
       }
     }),
   };
-  const asana = (id: string): AsanaConnectionConfig => connection(deps, id) as AsanaConnectionConfig;
+  // Each vendor's engine behind the same four activities.
+  const engine = (id: string) => {
+    const cfg = connection(deps, id);
+    switch (cfg.vendor) {
+      case 'asana':
+        return { plan: (i: { syncRunId: string; mode: 'full' | 'incremental' }) => planAsana(withHeartbeat, cfg as AsanaConnectionConfig, i), step: (i: ScopeInput) => stepAsana(withHeartbeat, cfg as AsanaConnectionConfig, i), pull: (i: ScopeInput) => pullAsanaChanges(withHeartbeat, cfg as AsanaConnectionConfig, i) };
+      case 'drive':
+        return { plan: (i: { syncRunId: string; mode: 'full' | 'incremental' }) => planDrive(withHeartbeat, cfg as DriveConnectionConfig, i), step: (i: ScopeInput) => stepDrive(withHeartbeat, cfg as DriveConnectionConfig, i), pull: (i: ScopeInput) => pullDriveChanges(withHeartbeat, cfg as DriveConnectionConfig, i) };
+    }
+  };
 
   return {
     async beginSync(input: BeginSyncInput): Promise<BeginSyncResult> {
@@ -69,17 +81,32 @@ export function createActivities(deps: ActivityDeps) {
         const syncRunId = input.syncRunId;
         await startRun(deps.db, { id: syncRunId, connectionId: cfg.id, mode: input.mode, ...(input.workflowId ? { workflowId: input.workflowId } : {}), ...(input.workflowRunId ? { workflowRunId: input.workflowRunId } : {}) });
         await setConnectionState(deps.db, cfg.id, 'syncing', null);
-        const scopes = await planAsana(withHeartbeat, asana(cfg.id), { syncRunId, mode: input.mode });
+        const scopes = await engine(cfg.id).plan({ syncRunId, mode: input.mode });
         return { syncRunId, scopes };
       });
     },
 
     async syncStep(input: ScopeInput): Promise<StepResult> {
-      return run(() => stepAsana(withHeartbeat, asana(input.connectionId), input));
+      return run(() => engine(input.connectionId).step(input));
     },
 
     async pullChanges(input: ScopeInput): Promise<{ recrawl: boolean; queued: number; events: number }> {
-      return run(() => pullAsanaChanges(withHeartbeat, asana(input.connectionId), input));
+      return run(() => engine(input.connectionId).pull(input));
+    },
+
+    /**
+     * Cross-tool linking over the whole workspace, after a connection's records are in (skipped when
+     * nothing it reads changed). Its figures are added to the sync run's counts under `linking.*`.
+     */
+    async linkAssets(input: { connectionId: string; syncRunId: string }): Promise<LinkingSummary> {
+      return run(async () => {
+        const summary = await linkWorkspace(withHeartbeat);
+        if (!summary.skipped) {
+          const counts = Object.fromEntries(Object.entries(summary).filter(([, v]) => typeof v === 'number').map(([k, v]) => [`linking.${k}`, v as number]));
+          await withTransaction(deps.db, (tx) => addRunCounts(tx, input.syncRunId, counts, {}));
+        }
+        return summary;
+      });
     },
 
     async finishSync(input: { connectionId: string; syncRunId: string; error?: { type: string; message: string } | null }): Promise<SyncTotals> {

@@ -20,9 +20,9 @@ const run = async (args: string[], env: Record<string, string> = {}) => {
 
 describe('stageline config check', () => {
   it('accepts the repository\'s stageline.yaml once its environment is set', async () => {
-    const r = await run(['config', 'check'], { ASANA_TOKEN: 'x', ASANA_WORKSPACE: '12345' });
+    const r = await run(['config', 'check'], { ASANA_TOKEN: 'x', ASANA_WORKSPACE: '12345', DRIVE_TOKEN: 'y', DRIVE_SHARED_DRIVE: '0ADlITtxVptg4Uk9PVA', DRIVE_FOLDER: '1RnD_iz9aaaaaaaaaaaa' });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/OK — 1 connection\(s\): agency-asana \(asana\)/);
+    expect(r.stdout).toMatch(/OK — 2 connection\(s\): agency-asana \(asana\), agency-drive \(drive\)/);
   });
 
   it('lists every problem with its path and line, and exits 2', async () => {

@@ -1,9 +1,10 @@
-// `npm run demo`: a creative agency's Asana workspace (the simulator, unless ASANA_TOKEN is set) synced
-// through a real Temporal server into PostgreSQL, then a summary of what landed.
-import { connectionSummaries } from '../activities/db/queries';
+// `npm run demo`: a creative agency's Asana workspace and Google Drive (the simulators, unless
+// ASANA_TOKEN / DRIVE_TOKEN are set) synced through a real Temporal server into PostgreSQL, files
+// linked to the assets their tasks track, then a summary of what landed and what needs attention.
+import { connectionSummaries, filesNeedingAttention } from '../activities/db/queries';
 import { ConfigError } from '../mapping/config';
 import { loadConfig, openRuntime } from './runtime';
-import { describeTotals, printSummary, syncConnections } from './output';
+import { describeTotals, printAttention, printSummary, syncConnections } from './output';
 
 export async function runDemo(opts: { configPath: string; tasks: number }): Promise<number> {
   const t0 = Date.now();
@@ -18,6 +19,18 @@ export async function runDemo(opts: { configPath: string; tasks: number }): Prom
     process.env.ASANA_BASE_URL = sim.baseUrl;
     step(`Asana simulator: a creative agency with ${opts.tasks} tasks on ${sim.baseUrl}`);
   } else step('ASANA_TOKEN is set: syncing the real Asana workspace of stageline.yaml');
+  let stopDrive: (() => Promise<void>) | null = null;
+  if (!process.env.DRIVE_TOKEN) {
+    // The same agency's Google Drive: the files behind the Asana tasks' versions, and the ones no task claims.
+    const { startDriveSimulatorFromCli } = await import('../connectors/drive/simulator');
+    const sim = await startDriveSimulatorFromCli({ port: 0, tasks: opts.tasks, seed: 1 });
+    stopDrive = () => sim.stop();
+    process.env.DRIVE_TOKEN = sim.token;
+    process.env.DRIVE_BASE_URL = sim.rootUrl;
+    process.env.DRIVE_SHARED_DRIVE = sim.sharedDriveId;
+    process.env.DRIVE_FOLDER = sim.rootFolderIds.find((id) => id !== sim.sharedDriveId) ?? sim.sharedDriveId;
+    step(`Drive simulator: the same agency's shared drive and hand-off folder on ${sim.rootUrl}`);
+  } else step('DRIVE_TOKEN is set: syncing the real Google Drive folders of stageline.yaml');
   try {
     let config;
     try {
@@ -43,7 +56,10 @@ export async function runDemo(opts: { configPath: string; tasks: number }): Prom
         } else console.log(`✓ ${id}: ${describeTotals(r)}`);
       }
       console.log('');
-      for (const s of await connectionSummaries(rt.db)) printSummary(s);
+      for (const s of await connectionSummaries(rt.db)) {
+        printSummary(s);
+        if (s.files && s.files.total > s.files.linked) printAttention(await filesNeedingAttention(rt.db, s.connectionId, 8), s.files.total - s.files.linked);
+      }
       console.log(`\nDone in ${((Date.now() - t0) / 1000).toFixed(1)} s. Data: ${rt.databaseUrl.replace(/:[^:@/]*@/, ':***@')} (schemas core, ops). Try: npx stageline status`);
       return failed ? 1 : 0;
     } finally {
@@ -51,5 +67,6 @@ export async function runDemo(opts: { configPath: string; tasks: number }): Prom
     }
   } finally {
     await stopSimulator?.();
+    await stopDrive?.();
   }
 }

@@ -119,6 +119,21 @@ simulate
     await sim.stop();
   });
 
+simulate
+  .command('drive')
+  .description('a Google Drive API v3 simulator holding the same agency\'s files (same --tasks and --seed as `simulate asana`)')
+  .option('--tasks <n>', 'tasks of the agency the Drive belongs to (50–100000)', (v) => Number(v), 500)
+  .option('--port <p>', 'port (0 = any free port)', (v) => Number(v), 4020)
+  .option('--seed <s>', 'generator seed', (v) => Number(v), 1)
+  .addOption(new Option('--quota <perMinute>', 'requests per minute per token; over it Drive answers 403 userRateLimitExceeded / 429').argParser((v) => Number(v)))
+  .action(async (opts: { tasks: number; port: number; seed: number; quota?: number }) => {
+    const { startDriveSimulatorFromCli } = await import('../connectors/drive/simulator');
+    const sim = await startDriveSimulatorFromCli({ port: opts.port, tasks: opts.tasks, seed: opts.seed, ...(opts.quota ? { quotaPerMinute: opts.quota } : {}) });
+    console.log(`Drive simulator on ${sim.rootUrl} (token: ${sim.token}; shared drive ${sim.sharedDriveId}; hand-off folder ${sim.rootFolderIds.filter((id) => id !== sim.sharedDriveId).join(' ')}); Ctrl-C to stop`);
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    await sim.stop();
+  });
+
 program
   .command('worker')
   .description('run a Stageline worker (TEMPORAL_ADDRESS, DATABASE_URL)')

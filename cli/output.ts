@@ -1,6 +1,6 @@
 // Shared by `sync`, `status` and the demo: start syncs with a progress display, print what landed.
 import cliProgress from 'cli-progress';
-import { connectionSummaries, rejectedRecords, type ConnectionSummary } from '../activities/db/queries';
+import { connectionSummaries, filesNeedingAttention, rejectedRecords, type ConnectionSummary, type FileAttention } from '../activities/db/queries';
 import { startSync, waitForSync } from '../worker/orchestration';
 import type { SyncTotals } from '../activities';
 import type { SyncProgress } from '../workflows/connection-sync';
@@ -74,6 +74,17 @@ export async function printStatus(rt: Runtime, only?: string): Promise<void> {
     if (s.rejectedOpen) {
       for (const r of await rejectedRecords(rt.db, c.id, 5)) console.log(`    rejected ${r.stream} ${r.externalId || '(no id)'}: ${r.code} at ${r.path || '(record)'} — ${r.message}`);
     }
+    if (s.files && s.files.total > s.files.linked) printAttention(await filesNeedingAttention(rt.db, c.id, 10), s.files.total - s.files.linked);
+  }
+}
+
+/** Files that need a person: conflicts, misnamed files (with the corrected name), orphans. */
+export function printAttention(files: FileAttention[], total: number): void {
+  console.log(`  files needing attention (${total}${total > files.length ? `, first ${files.length}` : ''}):`);
+  for (const f of files) {
+    const fix = f.suggestion ? ` → rename to ${f.suggestion}` : '';
+    const kept = f.assetName && f.state === 'misnamed' ? ` (still linked to "${f.assetName}")` : '';
+    console.log(`    ${f.state.padEnd(8)} ${f.name}${kept}: ${f.reason ?? ''}${fix}`);
   }
 }
 
@@ -82,6 +93,10 @@ export function printSummary(s: ConnectionSummary): void {
   console.log(`${s.connectionId} (${s.vendor}): ${s.state}${s.stateMessage ? ` — ${s.stateMessage}` : ''}`);
   console.log(`  last sync ${s.lastSyncFinishedAt ?? 'never'}; last success ${s.lastSuccessAt ?? 'never'}; ${age}`);
   console.log(`  projects ${s.projects} · assets ${s.assets} · versions ${s.versions} · comments ${s.comments} · decisions ${s.decisions} · stage transitions ${s.transitions} · deleted ${s.deletedAssets} · rejected ${s.rejectedOpen}`);
+  if (s.files) {
+    const f = s.files;
+    console.log(`  files ${f.total}: linked ${f.linked} · orphaned ${f.orphan} · misnamed ${f.misnamed} · conflicts ${f.conflict} · trashed ${f.trashed} · revisions ${f.revisions} · comments ${f.comments}`);
+  }
   const stages = Object.entries(s.assetsByStage).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(' · ');
   console.log(`  assets per stage: ${stages || '—'}`);
   if (s.lastRun) console.log(`  last run: ${s.lastRun.mode} ${s.lastRun.status}, ${s.lastRun.apiCallsTotal} API calls (${Object.entries(s.lastRun.apiCalls).map(([k, v]) => `${k} ${v}`).join(', ')})`);

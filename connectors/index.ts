@@ -10,6 +10,12 @@ import { normalizeProject, normalizeTaskBundle } from './asana/normalize';
 import type { AsanaSimulatorOptions } from './asana/simulator';
 import { HOOK_SIGNATURE_HEADER, handshakeResponse, parseWebhookEvents, verifyAsanaSignature } from './asana/webhook';
 import { AsanaWriter } from './asana/writeback';
+import { DriveClient } from './drive/client';
+import { manifest as driveManifest } from './drive/manifest';
+import { normalizeFile, normalizeFileBundle } from './drive/normalize';
+import type { DriveSimulatorOptions } from './drive/simulator';
+import { CHANNEL_TOKEN_HEADER, parseDriveWebhookBody, verifyDriveChannelToken } from './drive/webhook';
+import { DriveWriter } from './drive/writeback';
 
 /** What every connector's client and writer take: the credential, where to send, and its limiter. */
 export interface ConnectorClientOptions {
@@ -56,9 +62,7 @@ export interface ConnectorModule {
  * Connector folders under construction: their simulator lands first, the connector files follow.
  * Each is exempt from the shape checks until it joins the map, and says why.
  */
-export const PENDING_CONNECTORS: Readonly<Record<string, string>> = {
-  drive: 'Google Drive (the issue "Google Drive: files, revisions and comments…"): the Drive v3 simulator and its agency seed have landed; manifest, client, raw, normalize, write-back, webhook and README come with the connector.',
-};
+export const PENDING_CONNECTORS: Readonly<Record<string, string>> = {};
 
 export const connectors = {
   asana: {
@@ -68,6 +72,16 @@ export const connectors = {
     normalize: { project: normalizeProject, taskBundle: normalizeTaskBundle },
     webhook: { signatureHeader: HOOK_SIGNATURE_HEADER, verify: verifyAsanaSignature, parse: parseWebhookEvents, handshake: handshakeResponse },
     simulator: async (options: AsanaSimulatorOptions) => (await import('./asana/simulator')).createAsanaSimulator(options),
+  },
+  drive: {
+    manifest: driveManifest,
+    client: (opts: ConnectorClientOptions) => new DriveClient(opts),
+    writer: (opts: ConnectorClientOptions) => new DriveWriter(opts),
+    normalize: { file: normalizeFile, fileBundle: normalizeFileBundle },
+    // No signature: the proof is the channel token chosen when the channel was opened (drive/webhook.ts).
+    webhook: { signatureHeader: CHANNEL_TOKEN_HEADER, verify: verifyDriveChannelToken, parse: parseDriveWebhookBody },
+    // start() answers { baseUrl: 'http://127.0.0.1:P/drive/v3', rootUrl, … }; DriveClient takes either form.
+    simulator: async (options: DriveSimulatorOptions) => (await import('./drive/simulator')).createDriveSimulator(options),
   },
 } satisfies Record<string, ConnectorModule>;
 

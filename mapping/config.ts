@@ -43,7 +43,27 @@ export const AsanaConnectionConfig = z.strictObject({
 });
 export type AsanaConnectionConfig = z.infer<typeof AsanaConnectionConfig>;
 
-export const ConnectionConfig = z.discriminatedUnion('vendor', [AsanaConnectionConfig]);
+const DriveId = z.string().regex(/^[A-Za-z0-9_-]{10,}$/, 'a Google Drive id (letters, digits, - and _), as in the folder URL after /folders/');
+
+export const DriveConnectionConfig = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'a connection id is lower-case letters, digits, - and _'),
+  vendor: z.literal('drive'),
+  /** An OAuth 2 access token from the environment; a literal token in the file is refused. */
+  token: z.string().min(1),
+  /** Folders searched recursively (My Drive or shared-drive folders), by id. */
+  folders: z.array(DriveId).default([]),
+  /** Whole shared drives, by id (one listing per drive instead of a folder walk). */
+  shared_drives: z.array(DriveId).default([]),
+  /** The API root (`https://www.googleapis.com/` when unset); a simulator's root URL in tests. */
+  base_url: z.url().optional(),
+  /** Requests per minute for this user (Drive's legacy per-user quota: 12,000). */
+  rate_limit_per_minute: z.number().int().positive().max(1_000_000).default(12_000),
+  max_concurrency: z.number().int().positive().max(50).default(10),
+  schedule: ScheduleConfig.prefault({}),
+});
+export type DriveConnectionConfig = z.infer<typeof DriveConnectionConfig>;
+
+export const ConnectionConfig = z.discriminatedUnion('vendor', [AsanaConnectionConfig, DriveConnectionConfig]);
 export type ConnectionConfig = z.infer<typeof ConnectionConfig>;
 
 /**
@@ -51,7 +71,11 @@ export type ConnectionConfig = z.infer<typeof ConnectionConfig>;
  * its name carries the asset's key under this naming pattern (mapping/naming.ts). An invalid pattern
  * is reported at its path (e.g. workspace.linking.naming.pattern).
  */
-export const LinkingConfig = z.strictObject({ naming: NamingConfig });
+export const LinkingConfig = z.strictObject({
+  naming: NamingConfig.optional(),
+  /** The task field that holds an asset's key (an Asana custom field, a monday column, a Notion property). */
+  key_field: z.string().min(1).default('Asset key'),
+});
 export type LinkingConfig = z.infer<typeof LinkingConfig>;
 
 const Role = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a role is lower_snake_case');
@@ -92,7 +116,10 @@ function crossFieldIssues(data: unknown): Issue[] {
   const stages = new Set<string>([...pipeline, ...SIDE_STAGES]);
   const seen = new Map<string, number>();
   (Array.isArray(cfg.connections) ? cfg.connections : []).forEach((c: unknown, i: number) => {
-    const conn = (c ?? {}) as { id?: unknown; stage?: { map?: unknown } };
+    const conn = (c ?? {}) as { id?: unknown; vendor?: unknown; stage?: { map?: unknown }; folders?: unknown; shared_drives?: unknown };
+    if (conn.vendor === 'drive' && !(Array.isArray(conn.folders) && conn.folders.length) && !(Array.isArray(conn.shared_drives) && conn.shared_drives.length)) {
+      issues.push({ code: 'custom', path: ['connections', i, 'folders'], message: 'a Drive connection needs at least one folder or shared drive (folders: [<folder id>] or shared_drives: [<drive id>])' });
+    }
     if (typeof conn.id === 'string') {
       const prev = seen.get(conn.id);
       if (prev !== undefined) issues.push({ code: 'custom', path: ['connections', i, 'id'], message: `duplicate connection id "${conn.id}" (also connections.${prev}.id)` });
@@ -219,7 +246,7 @@ export function parseConfig(text: string, env: Record<string, string | undefined
       const path = i.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
       if (envPaths.has(path.join('.'))) continue;
       // A discriminated union with a bad tag only says "invalid input": say what was expected.
-      const message = i.code === 'invalid_union' && path[path.length - 1] === 'vendor' ? 'unknown vendor (expected: asana)' : i.message;
+      const message = i.code === 'invalid_union' && path[path.length - 1] === 'vendor' ? 'unknown vendor (expected: asana, drive)' : i.message;
       issues.push({ code: i.code, path, message });
     }
   }

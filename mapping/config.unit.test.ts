@@ -124,3 +124,30 @@ describe('stageline.yaml: workspace.linking', () => {
     expect(problems(withLinking(`    naming: { pattern: "{client}_v{version}.{ext}" }\n`))).toEqual([expect.objectContaining({ path: 'workspace.linking.naming.key', code: 'invalid_type' })]);
   });
 });
+
+describe('stageline.yaml: a Drive connection', () => {
+  const drive = (body: string) => `${good}  - id: agency-drive
+    vendor: drive
+    token: \${DRIVE_TOKEN}
+${body}`;
+  const denv = { ...env, DRIVE_TOKEN: 'ya29.x' };
+
+  it('reads folders and shared drives, with the default quota and the token from the environment', () => {
+    const cfg = parseConfig(drive('    folders: ["1RnD_iz9abcdefghij"]\n    shared_drives: ["0ADlITtxVptg4Uk9PVA"]\n'), denv);
+    expect(cfg.connections[1]).toMatchObject({ id: 'agency-drive', vendor: 'drive', token: 'ya29.x', folders: ['1RnD_iz9abcdefghij'], shared_drives: ['0ADlITtxVptg4Uk9PVA'], rate_limit_per_minute: 12000 });
+    expect(cfg.workspace.linking).toBeUndefined();
+  });
+
+  it('needs at least one folder or shared drive, and names a malformed id at its path', () => {
+    expect(problems(drive('    folders: []\n'), denv)).toEqual([expect.objectContaining({ path: 'connections.1.folders', message: expect.stringMatching(/at least one folder or shared drive/) })]);
+    expect(problems(drive('    folders: ["https://drive.google.com/drive/folders/1RnD"]\n'), denv)).toEqual([
+      expect.objectContaining({ path: 'connections.1.folders.0', message: expect.stringMatching(/a Google Drive id/) }),
+    ]);
+  });
+
+  it('refuses a token written in the file', () => {
+    expect(problems(drive('    folders: ["1RnD_iz9abcdefghij"]\n').replace('${DRIVE_TOKEN}', 'ya29.literal'), denv)).toEqual([
+      expect.objectContaining({ path: 'connections.1.token', code: 'secret_in_file' }),
+    ]);
+  });
+});

@@ -136,7 +136,10 @@ export interface LinkResult {
  * 1. Claimed explicitly by exactly one asset → linked `via: 'explicit'`, whatever its name says.
  *    Claimed explicitly by two or more → conflict (name claims are not consulted).
  * 2. Else its name follows the pattern and carries a key → linked `via: 'name'` to the asset with that
- *    key; two assets with that key → conflict; no asset → orphan (`unknown_key`).
+ *    key; two assets with that key → conflict; no asset → misnamed when the key is one typo away from
+ *    known keys (one key part within one edit, the others equal: `ACME_BTS_MEAIL4-600x1200` for
+ *    `ACME_BTS_EMAIL4-600x1200`), with the corrected name when there is one such key; else orphan
+ *    (`unknown_key`).
  * 3. Else, if the name is close to a known key (its corrected form carries one, or its leading words
  *    spell one, or spell one with one key part missing) → misnamed, with the corrected name when it can
  *    be recovered; it is not linked (a name link needs the pattern).
@@ -191,7 +194,20 @@ export function linkFiles(assets: readonly LinkableAsset[], files: readonly Link
     }
     if (parsed.ok) {
       const owners = byKey.get(parsed.key);
-      if (!owners) result.orphans.push({ ...base, reason: 'unknown_key', key: parsed.key });
+      if (!owners) {
+        // A key no asset has, one typo away from one that does (two letters swapped, one wrong): misnamed.
+        const near = fuzzy.typoOf(parsed.parts);
+        if (near.length) {
+          const m: MisnamedFile = {
+            ...base,
+            reason: `key ${parsed.key} is not an asset's key; ${near.length === 1 ? `did you mean ${near[0]}` : `close to ${near.join(', ')}`}?`,
+            keys: near,
+            assetIds: near.flatMap((k) => byKey.get(k) ?? []),
+          };
+          if (near.length === 1 && f.name.includes(parsed.key)) m.suggestion = f.name.replace(parsed.key, near[0]!);
+          result.misnamed.push(m);
+        } else result.orphans.push({ ...base, reason: 'unknown_key', key: parsed.key });
+      }
       else if (owners.length > 1) result.conflicts.push({ ...base, claimants: owners.map((assetId) => ({ assetId, via: 'name' as const })) });
       else result.links.push({ assetId: owners[0]!, connectionId: f.connectionId, fileId: f.fileId, via: 'name', key: parsed.key, version: parsed.version ?? null });
       continue;
@@ -244,6 +260,32 @@ class FuzzyKeys {
     this.pending.push({ key, parts });
   }
 
+  /**
+   * Known keys that a key with these parts misspells: every key part the same but one, and that one
+   * one letter typo away (oneLetterTypo). Sorted.
+   */
+  typoOf(parts: Record<string, string>): string[] {
+    const naming = this.naming;
+    if (!naming || naming.keyParts.length < 2) return [];
+    this.indexes();
+    const partsOf = (this.partsByKey ??= new Map(this.pending.filter((p) => p.parts).map((p) => [p.key, p.parts!])));
+    const partWords = naming.keyParts.map((p) => words(parts[p] ?? ''));
+    const out = new Set<string>();
+    for (let i = 0; i < partWords.length; i++) {
+      const rest = partWords.filter((_, j) => j !== i).flat();
+      if (rest.length < 2) continue;
+      const part = naming.keyParts[i]!;
+      const mine = (parts[part] ?? '').toUpperCase();
+      for (const key of this.built!.missingOne.get(fingerprint(rest)) ?? []) {
+        const theirs = (partsOf.get(key)?.[part] ?? '').toUpperCase();
+        if (oneLetterTypo(mine, theirs)) out.add(key);
+      }
+    }
+    return out.size > MAX_CLOSE_KEYS ? [] : [...out].sort();
+  }
+
+  private partsByKey: Map<string, Record<string, string>> | null = null;
+
   /** The two indexes, built on first use: when every name follows the pattern they are never needed. */
   indexes(): Map<string, string[]>[] {
     if (!this.built) {
@@ -267,6 +309,26 @@ class FuzzyKeys {
     }
     for (const fp of fingerprints) push(missingOne, fp, key);
   }
+}
+
+/**
+ * One typo between two codes: one adjacent swap, substitution, insertion or deletion (restricted
+ * Damerau–Levenshtein distance 1) that involves letters only. A digit that differs is not a typo but
+ * another asset (`EMAIL4` and `EMAIL5`, `300x250` and `300x600`).
+ */
+export function oneLetterTypo(a: string, b: string): boolean {
+  if (a === b) return false;
+  const la = a.length;
+  const lb = b.length;
+  if (Math.abs(la - lb) > 1) return false;
+  const letter = (c: string | undefined) => c !== undefined && /\p{L}/u.test(c);
+  let i = 0;
+  while (i < la && i < lb && a[i] === b[i]) i++;
+  if (la === lb) {
+    if (a.slice(i + 1) === b.slice(i + 1)) return letter(a[i]) && letter(b[i]); // one substitution
+    return i + 1 < la && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2) && letter(a[i]) && letter(a[i + 1]); // one swap
+  }
+  return la > lb ? letter(a[i]) && a.slice(i + 1) === b.slice(i) : letter(b[i]) && a.slice(i) === b.slice(i + 1); // one extra or missing letter
 }
 
 /** Appends without a membership test (callers never add the same value twice): a long list stays linear. */
@@ -354,21 +416,26 @@ export interface VersionCandidate {
   createdAt: string;
   /** Content checksum, comparable across candidates (e.g. `md5:<hex>`); null when the tool gives none. */
   checksum: string | null;
+  /** Content size in bytes, when the tool gives one (0 and null: unknown). */
+  sizeBytes?: number | null;
   /** The `_vNN` number of the name; when absent it is read from `name` (see reconcileVersions). */
   nameVersion?: number | null;
   /** When the candidate was deleted at the vendor: it keeps its place, so numbers do not shift. */
   deletedAt?: string | null;
 }
 
+/** Why a candidate was collapsed into a version (rules a–d of reconcileVersions). */
+export type MergeReason = 'points_to_file' | 'same_checksum' | 'same_name_version' | 'same_size';
+
 export interface ReconciledVersion {
   /** 1…n, gapless, in the order of the rule below. */
   number: number;
   /** The `_vNN` the version sorts under (its own, or its file's); null when placed by time only. */
   nameVersion: number | null;
-  /** The representative candidate: the earliest of the version's candidates. */
+  /** The representative candidate: the earliest of the version's candidates that does not merely point to a file. */
   candidate: VersionCandidate;
-  /** Candidates collapsed into this version, and why. */
-  merged: { candidate: VersionCandidate; reason: 'same_checksum' | 'points_to_file' }[];
+  /** The version's other candidates, oldest first, and why each was collapsed into it. */
+  merged: { candidate: VersionCandidate; reason: MergeReason }[];
   /** True when every candidate of the version is deleted. */
   deleted: boolean;
 }
@@ -379,24 +446,36 @@ const FILE_SOURCES: ReadonlySet<Version['source']> = new Set(['revision', 'name_
 /**
  * One numbered list from the versions an asset has in several tools.
  *
- * Duplicates collapse first, into the earliest candidate:
- *  - a candidate that points to a Drive file (an Asana attachment hosted on Drive) joins that file's
- *    candidate current when it was attached (the latest revision at or before it, else the first);
- *    when the file itself is not among the candidates, the attachment stands as its own version;
- *  - candidates with the same checksum are the same content: one version.
- * Then each version gets a sort number:
- *  - its `_vNN` (the candidate's `nameVersion`, else read from its name: with `naming`, only when the
- *    name carries this asset's key, read leniently so that `v3` is 3; without, any trailing `_vNN`);
- *    with several candidates in a version, the earliest one that has a number gives it;
- *  - without one, a revision continues its file's numbering: the number of the file's previous
- *    revision (else of its next one);
- *  - without either, by time: the highest number among versions created at or before it (0 when none),
- *    so an unnumbered upload follows the numbered versions that preceded it.
- * Versions are ordered by (sort number, time, numbered before unnumbered, connection, id) and numbered
- * 1…n. Deleted candidates keep their place, so a trashed file does not renumber the others.
- * Two candidates with the same `_vNN` and no shared checksum (an Asana upload and a Drive file both
- * named `_v03`: Asana gives no checksum) stay two versions, in time order: same name is not proof of
- * same content.
+ * A candidate's own number is its `_vNN`: its `nameVersion`, else read from its name (with `naming`,
+ * only when the name carries this asset's key, read leniently so that `v3` is 3; without, any trailing
+ * `_vNN`). Candidates collapse into versions by these rules, in this order:
+ *  a. a candidate that points to a Drive file (an Asana attachment hosted on Drive) joins that file's
+ *     candidate current when it was attached (the latest revision at or before it, else the first);
+ *     when the file itself is not among the candidates, the attachment stands on its own;
+ *  b. candidates with the same checksum are the same content: one version;
+ *  c. versions with the same `_vNN` are one version: an intermediate save and the final save of
+ *     `KEY_v02.psd`, its copy in `Final/`, and the Asana upload `KEY_v02.psd` are all version 2. A
+ *     version's `_vNN` is that of its earliest candidate that has one (a file re-saved under another
+ *     number but with the same checksum stays in the version its checksum put it in);
+ *  d. a candidate without a `_vNN` of its own, in a version that has none yet (an Asana upload named
+ *     `KEY_FINAL.psd`), with the same size (> 0) as an earlier candidate (older; at the same instant,
+ *     first by connection and id) from another connection is the same export uploaded twice: it joins
+ *     the version of the latest such candidate.
+ * Nothing else merges: two candidates without a number are two versions unless a, b or d says
+ * otherwise, however close their names or times. So an intermediate save of a file whose name carries
+ * no number, or an unnumbered upload that no earlier candidate matches by size (an external link, whose
+ * size is unknown), is a version of its own.
+ *  e. Then each version gets a sort number: its `_vNN` (rule c); without one, a revision continues its
+ *     file's numbering (the number of the nearest earlier candidate of its file whose version has one,
+ *     else of the nearest later one); without either, by time: the highest number among versions
+ *     created at or before it (0 when none), so an unnumbered upload follows the numbered versions that
+ *     preceded it.
+ * A version's time is its representative's: its earliest candidate that does not merely point to a
+ * file. Versions are ordered by (sort number, time, numbered before unnumbered, connection, id) and
+ * numbered 1…n. Deleted candidates keep their place and still merge, so a trashed file does not
+ * renumber the others; a version is deleted only when all its candidates are.
+ * The result does not depend on the order of `candidates`; a candidate given twice counts once.
+ * Cost: one sort, then near-linear (Maps and a union-find).
  */
 export function reconcileVersions(
   asset: { key: string | null },
@@ -419,96 +498,173 @@ export function reconcileVersions(
     return assetKey === null || p.key === assetKey ? p.version : null;
   };
 
-  // Distinct candidates, oldest first (ties by connection and id, so the result never depends on input order).
+  // Distinct candidates, oldest first (ties by connection, id and source, so the result never depends on input order).
+  type Item = { c: VersionCandidate; t: number; nv: number | null; pointer: boolean };
   const seen = new Set<string>();
-  const all: { c: VersionCandidate; t: number; nv: number | null }[] = [];
+  const all: Item[] = [];
   for (const c of candidates) {
     const id = `${c.connectionId}\u001f${c.source}\u001f${c.externalId}`;
     if (seen.has(id)) continue;
     seen.add(id);
     const t = Date.parse(c.createdAt);
-    all.push({ c, t: Number.isNaN(t) ? 0 : t, nv: nameVersionOf(c) });
+    all.push({ c, t: Number.isNaN(t) ? 0 : t, nv: nameVersionOf(c), pointer: c.fileId !== null && !FILE_SOURCES.has(c.source) });
   }
-  all.sort((a, b) => a.t - b.t || cmp(a.c.connectionId, b.c.connectionId) || cmp(a.c.externalId, b.c.externalId));
+  all.sort((a, b) => a.t - b.t || cmp(a.c.connectionId, b.c.connectionId) || cmp(a.c.externalId, b.c.externalId) || cmp(a.c.source, b.c.source));
+  const n = all.length;
 
-  type Group = { rep: (typeof all)[number]; merged: ReconciledVersion['merged']; nv: number | null };
-  const groups = new Map<(typeof all)[number], Group>();
-  const fileLines = new Map<string, (typeof all)[number][]>();
-  for (const x of all) if (x.c.fileId !== null && FILE_SOURCES.has(x.c.source)) push(fileLines, x.c.fileId, x);
-
-  // 1. Pointers to a Drive file join the file's candidate of that moment.
-  const pointerOf = new Map<(typeof all)[number], (typeof all)[number]>();
-  for (const x of all) {
-    if (x.c.fileId === null || FILE_SOURCES.has(x.c.source)) continue;
-    const line = fileLines.get(x.c.fileId);
-    if (!line) continue;
-    let target = line[0]!;
-    for (const r of line) if (r.t <= x.t) target = r;
-    pointerOf.set(x, target);
-  }
-  // 2. Same checksum, same content: the earliest candidate represents them.
-  const byChecksum = new Map<string, (typeof all)[number]>();
-  const repOf = new Map<(typeof all)[number], (typeof all)[number]>();
-  for (const x of all) {
-    if (pointerOf.has(x) || x.c.checksum === null) continue;
-    const first = byChecksum.get(x.c.checksum);
-    if (first) repOf.set(x, first);
-    else byChecksum.set(x.c.checksum, x);
-  }
-  const root = (x: (typeof all)[number]): (typeof all)[number] => {
-    const target = pointerOf.get(x) ?? x;
-    return repOf.get(target) ?? target;
+  // Versions as a union-find over positions in `all`. The root is the representative: a candidate of
+  // the file's own content before a pointer, then the earliest. A candidate gets its merge reason when
+  // it stops being a root.
+  const parent = Array.from({ length: n }, (_, i) => i);
+  const reason: (MergeReason | null)[] = new Array<MergeReason | null>(n).fill(null);
+  /** The version's `_vNN` (rule c), kept on roots; null: none yet. */
+  const numberOf: (number | null)[] = new Array<number | null>(n).fill(null);
+  const find = (i: number): number => {
+    while (parent[i] !== i) {
+      parent[i] = parent[parent[i]!]!;
+      i = parent[i]!;
+    }
+    return i;
   };
-  for (const x of all) {
-    const r = root(x);
-    let g = groups.get(r);
-    if (!g) groups.set(r, (g = { rep: r, merged: [], nv: null }));
-    if (r !== x) g.merged.push({ candidate: x.c, reason: pointerOf.has(x) ? 'points_to_file' : 'same_checksum' });
-  }
+  const ahead = (a: number, b: number): boolean => (all[a]!.pointer !== all[b]!.pointer ? !all[a]!.pointer : a < b);
+  const union = (a: number, b: number, why: MergeReason): void => {
+    let ra = find(a);
+    let rb = find(b);
+    if (ra === rb) return;
+    if (ahead(rb, ra)) [ra, rb] = [rb, ra];
+    parent[rb] = ra;
+    reason[rb] = why;
+    numberOf[ra] = numberOf[ra] ?? numberOf[rb] ?? null;
+  };
 
-  // 3. Sort numbers: own `_vNN` (first in time among the group's candidates), else the file's, else by time.
+  // The candidates of each Drive file's own content, oldest first.
+  const fileLines = new Map<string, number[]>();
+  /** Position of a file's own candidate in its file's line. */
+  const lineAt = new Map<number, number>();
+  all.forEach((x, i) => {
+    if (x.c.fileId === null || x.pointer) return;
+    const line = fileLines.get(x.c.fileId);
+    lineAt.set(i, line ? line.length : 0);
+    if (line) line.push(i);
+    else fileLines.set(x.c.fileId, [i]);
+  });
+
+  // a. Pointers to a Drive file join the file's candidate of that moment.
+  all.forEach((x, i) => {
+    if (!x.pointer) return;
+    const line = fileLines.get(x.c.fileId!);
+    if (!line) return;
+    // The last of the file's candidates at or before it (the line is in time order), else the first.
+    let lo = 0;
+    let hi = line.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (all[line[mid]!]!.t <= x.t) lo = mid + 1;
+      else hi = mid;
+    }
+    union(line[Math.max(0, lo - 1)]!, i, 'points_to_file');
+  });
+  // b. Same checksum, same content.
+  const byChecksum = new Map<string, number>();
+  all.forEach((x, i) => {
+    if (x.pointer || x.c.checksum === null) return;
+    const first = byChecksum.get(x.c.checksum);
+    if (first === undefined) byChecksum.set(x.c.checksum, i);
+    else union(first, i, 'same_checksum');
+  });
+  // c. A version's `_vNN` is its earliest numbered candidate's; versions with the same one are one.
+  all.forEach((x, i) => {
+    const r = find(i);
+    if (numberOf[r] === null && x.nv !== null) numberOf[r] = x.nv;
+  });
+  const byNumber = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    if (find(i) !== i || numberOf[i] === null) continue;
+    const first = byNumber.get(numberOf[i]!);
+    if (first === undefined) byNumber.set(numberOf[i]!, i);
+    else union(first, i, 'same_name_version');
+  }
+  // d. An unnumbered candidate with the size of an earlier one from another connection joins its version.
+  // Per size: the latest candidate, and the latest one from a connection other than the latest's.
+  const bySize = new Map<number, { latest: number; other: number | null }>();
+  all.forEach((x, i) => {
+    const size = x.c.sizeBytes;
+    if (size === null || size === undefined || !(size > 0)) return;
+    const prev = bySize.get(size);
+    if (prev && x.nv === null && !x.pointer && numberOf[find(i)] === null) {
+      const target = all[prev.latest]!.c.connectionId !== x.c.connectionId ? prev.latest : prev.other;
+      if (target !== null) union(target, i, 'same_size');
+    }
+    if (!prev) bySize.set(size, { latest: i, other: null });
+    else {
+      if (all[prev.latest]!.c.connectionId !== x.c.connectionId) prev.other = prev.latest;
+      prev.latest = i;
+    }
+  });
+
+  // Versions, each with its members oldest first; `nv` is the number it sorts under (none yet: null).
+  type Group = { rep: number; members: number[]; nv: number | null };
+  // In the order of their representatives.
+  const groups = new Map<number, Group>();
+  for (let i = 0; i < n; i++) if (find(i) === i) groups.set(i, { rep: i, members: [], nv: numberOf[i] ?? null });
+  const groupOf: Group[] = [];
+  for (let i = 0; i < n; i++) {
+    const g = groups.get(find(i))!;
+    g.members.push(i);
+    groupOf.push(g);
+  }
   const list = [...groups.values()];
-  const groupOf = new Map<(typeof all)[number], Group>();
-  for (const x of all) groupOf.set(x, groups.get(root(x))!);
-  for (const x of all) {
-    const g = groupOf.get(x)!;
-    if (g.nv === null && x.nv !== null) g.nv = x.nv;
-  }
+  // Without a `_vNN`: a revision continues its file's numbering: the number of the nearest earlier
+  // candidate of its file whose version has one (its own or continued), else of the nearest later one
+  // whose version has a `_vNN`. Groups come in time order and a file's earlier candidates belong to
+  // earlier groups, so one cursor per file walks each line once.
+  const cursor = new Map<string, { at: number; last: number | null; next: (number | null)[] | null }>();
   for (const g of list) {
-    if (g.nv !== null || g.rep.c.fileId === null || !FILE_SOURCES.has(g.rep.c.source)) continue;
-    const line = fileLines.get(g.rep.c.fileId)!;
-    const at = line.indexOf(g.rep);
-    const numbered = (r: (typeof all)[number]): number | null => groupOf.get(r)!.nv;
-    for (let i = at - 1; i >= 0 && g.nv === null; i--) g.nv = numbered(line[i]!);
-    for (let i = at + 1; i < line.length && g.nv === null; i++) g.nv = numbered(line[i]!);
+    const rep = all[g.rep]!;
+    if (g.nv !== null || rep.pointer || rep.c.fileId === null) continue;
+    const line = fileLines.get(rep.c.fileId)!;
+    const p = lineAt.get(g.rep)!;
+    let cur = cursor.get(rep.c.fileId);
+    if (!cur) cursor.set(rep.c.fileId, (cur = { at: 0, last: null, next: null }));
+    for (; cur.at < p; cur.at++) cur.last = groupOf[line[cur.at]!]!.nv ?? cur.last;
+    if (cur.last !== null) {
+      g.nv = cur.last;
+      continue;
+    }
+    if (!cur.next) {
+      // Computed once per file: for each position, the `_vNN` of the nearest later candidate's version.
+      cur.next = new Array<number | null>(line.length).fill(null);
+      for (let q = line.length - 2; q >= 0; q--) cur.next[q] = numberOf[find(line[q + 1]!)] ?? cur.next[q + 1] ?? null;
+    }
+    g.nv = cur.next[p] ?? null;
   }
-  // The highest number among versions created at or before a time: prefix maxima over time, binary search.
-  const numberedByTime = list.filter((g) => g.nv !== null).sort((a, b) => a.rep.t - b.rep.t);
-  const times = numberedByTime.map((g) => g.rep.t);
+  // Else by time: the highest number among versions created at or before it (prefix maxima, binary search).
+  const numberedByTime = list.filter((g) => g.nv !== null).sort((a, b) => all[a.rep]!.t - all[b.rep]!.t);
+  const times = numberedByTime.map((g) => all[g.rep]!.t);
   const maxUpTo: number[] = [];
   numberedByTime.forEach((g, i) => maxUpTo.push(Math.max(i > 0 ? maxUpTo[i - 1]! : 0, g.nv!)));
   const sortKey = new Map<Group, number>();
   for (const g of list) {
     if (g.nv !== null) sortKey.set(g, g.nv);
     else {
-      const n = upperBound(times, g.rep.t);
-      sortKey.set(g, n > 0 ? maxUpTo[n - 1]! : 0);
+      const k = upperBound(times, all[g.rep]!.t);
+      sortKey.set(g, k > 0 ? maxUpTo[k - 1]! : 0);
     }
   }
   list.sort(
     (a, b) =>
       sortKey.get(a)! - sortKey.get(b)! ||
-      a.rep.t - b.rep.t ||
+      all[a.rep]!.t - all[b.rep]!.t ||
       (a.nv === null ? 1 : 0) - (b.nv === null ? 1 : 0) ||
-      cmp(a.rep.c.connectionId, b.rep.c.connectionId) ||
-      cmp(a.rep.c.externalId, b.rep.c.externalId),
+      cmp(all[a.rep]!.c.connectionId, all[b.rep]!.c.connectionId) ||
+      cmp(all[a.rep]!.c.externalId, all[b.rep]!.c.externalId),
   );
   return list.map((g, i) => ({
     number: i + 1,
     nameVersion: g.nv,
-    candidate: g.rep.c,
-    merged: g.merged,
-    deleted: !!g.rep.c.deletedAt && g.merged.every((m) => !!m.candidate.deletedAt),
+    candidate: all[g.rep]!.c,
+    merged: g.members.filter((m) => m !== g.rep).map((m) => ({ candidate: all[m]!.c, reason: reason[m]! })),
+    deleted: g.members.every((m) => !!all[m]!.c.deletedAt),
   }));
 }
 

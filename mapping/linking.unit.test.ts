@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { driveFileIdsIn, linkFiles, reconcileVersions, toAssetLink, type LinkableAsset, type LinkableFile, type LinkResult, type VersionCandidate } from './linking';
+import { driveFileIdsIn, linkFiles, oneLetterTypo, reconcileVersions, toAssetLink, type LinkableAsset, type LinkableFile, type LinkResult, type VersionCandidate } from './linking';
 import { AssetLink } from './model';
 import { createNaming, DEFAULT_NAMING } from './naming';
 
@@ -253,19 +253,21 @@ describe('reconcileVersions', () => {
   });
 
   it('continues a file’s numbering with its later revisions, before the next named file', () => {
+    const f2final = revision('F2', `${key}_v02.psd`, at(6));
     const vs = reconcileVersions(mpu, [
       revision('F1', `${key}_v01.psd`, at(1)),
       // Drive keeps the file's name; a revision uploaded as "Untitled-1.psd" carries no number of its own.
       revision('F1', 'Untitled-1.psd', at(4), { nameVersion: null }),
       revision('F2', `${key}_v02.psd`, at(3)),
-      revision('F2', `${key}_v02.psd`, at(6)),
+      f2final,
     ], { naming });
     expect(summary(vs)).toEqual([
       [1, 1, `${key}_v01.psd`, at(1)],
       [2, 1, 'Untitled-1.psd', at(4)],
+      // Two saves of the same `_v02`: one version.
       [3, 2, `${key}_v02.psd`, at(3)],
-      [4, 2, `${key}_v02.psd`, at(6)],
     ]);
+    expect(vs[2]!.merged).toEqual([{ candidate: f2final, reason: 'same_name_version' }]);
   });
 
   it('places versions without a number by time, after the numbered versions that preceded them', () => {
@@ -281,17 +283,20 @@ describe('reconcileVersions', () => {
   });
 
   it('collapses an Asana attachment that IS the Drive file into the revision current when it was attached', () => {
-    const r1 = revision('F1', `${key}_v01.psd`, at(1));
-    const r2 = revision('F1', `${key}_v01.psd`, at(5));
+    // A linked master whose name carries no number: its two revisions are two versions.
+    const r1 = revision('F1', 'Holiday banner master.psd', at(1));
+    const r2 = revision('F1', 'Holiday banner master.psd', at(5));
     const linked = attachment(`${key}_v01.psd`, at(3), { fileId: 'F1' });
     const early = attachment('link to the master', at(1, 8), { fileId: 'F1' });
     const elsewhere = attachment(`${key}_v02.psd`, at(6), { fileId: 'F-not-synced' });
     const vs = reconcileVersions(mpu, [linked, r2, r1, early, elsewhere], { naming });
-    expect(vs.map((v) => [v.number, v.candidate.externalId, v.merged])).toEqual([
-      [1, r1.externalId, [{ candidate: early, reason: 'points_to_file' }, { candidate: linked, reason: 'points_to_file' }]],
-      [2, r2.externalId, []],
+    expect(vs.map((v) => [v.number, v.nameVersion, v.candidate.externalId, v.merged])).toEqual([
+      // The attachment's `_v01` numbers the revision it points to.
+      [1, 1, r1.externalId, [{ candidate: early, reason: 'points_to_file' }, { candidate: linked, reason: 'points_to_file' }]],
+      // The next revision continues the file's numbering.
+      [2, 1, r2.externalId, []],
       // The Drive file it points to is not among the candidates (outside the synced folders): its own version.
-      [3, elsewhere.externalId, []],
+      [3, 2, elsewhere.externalId, []],
     ]);
   });
 
@@ -331,6 +336,126 @@ describe('reconcileVersions', () => {
     expect(reconcileVersions(mpu, [v3, other, v2]).map((v) => v.nameVersion)).toEqual([1, 2, 3]);
   });
 
+  it('merges the candidates that carry the same _vNN: the intermediate and final saves, the Asana upload, the Final/ copy', () => {
+    const v01 = revision('F1', `${key}_v01.psd`, at(1), { sizeBytes: 1_000 });
+    const draft = revision('F2', `${key}_v02.psd`, at(3, 9), { sizeBytes: 1_900 });
+    const saved = revision('F2', `${key}_v02.psd`, at(3, 11), { sizeBytes: 2_000 });
+    const uploaded = attachment(`${key}_v02.psd`, at(3, 12), { sizeBytes: 2_000 });
+    // files.copy keeps the content: the copy has the checksum of the revision it copies.
+    const finalCopy = revision('F9', `${key}_v02.psd`, at(8), { checksum: saved.checksum, sizeBytes: 2_000 });
+    // A copy exported again (another checksum) still says `_v02`.
+    const reexport = revision('F8', `${key}_v02.psd`, at(9), { sizeBytes: 2_050 });
+    // `v2` read leniently is the same number.
+    const lenient = attachment(`${key}_v2.psd`, at(10));
+    const vs = reconcileVersions(mpu, [reexport, finalCopy, uploaded, saved, draft, v01, lenient], { naming });
+    expect(vs.map((v) => [v.number, v.nameVersion, v.candidate.externalId, v.merged.map((m) => [m.candidate.externalId, m.reason])])).toEqual([
+      [1, 1, v01.externalId, []],
+      [2, 2, draft.externalId, [
+        [saved.externalId, 'same_name_version'],
+        [uploaded.externalId, 'same_name_version'],
+        // Joined the final save by its checksum first; that save joined the draft by number.
+        [finalCopy.externalId, 'same_checksum'],
+        [reexport.externalId, 'same_name_version'],
+        [lenient.externalId, 'same_name_version'],
+      ]],
+    ]);
+    // Every order of the same candidates gives the same list, reasons included.
+    const ref = JSON.stringify(vs);
+    const cs = [v01, draft, saved, uploaded, finalCopy, reexport, lenient];
+    for (let k = 0; k < cs.length; k++) expect(JSON.stringify(reconcileVersions(mpu, [...cs.slice(k), ...cs.slice(0, k)].reverse(), { naming }))).toBe(ref);
+  });
+
+  it('a Final/ copy of the latest version is that version, not a new one', () => {
+    const cs = [
+      revision('F1', `${key}_v01.psd`, at(1)),
+      attachment(`${key}_v01.psd`, at(1, 10)),
+      revision('F2', `${key}_v02.psd`, at(2), { checksum: 'md5:latest' }),
+      attachment(`${key}_v02.psd`, at(2, 10)),
+      revision('F3', `${key}_v02.psd`, at(6), { checksum: 'md5:latest' }),
+    ];
+    const vs = reconcileVersions(mpu, cs, { naming });
+    expect(vs.map((v) => [v.number, v.nameVersion, v.merged.length])).toEqual([[1, 1, 1], [2, 2, 2]]);
+  });
+
+  it('an upload without a number joins an earlier save of another tool with the same size, else follows it', () => {
+    const v02 = revision('F2', `${key}_v02.psd`, at(2), { sizeBytes: 2_222 });
+    const v03 = revision('F3', `${key}_v03.psd`, at(5, 9), { sizeBytes: 3_333 });
+    const sameSize = attachment(`${key}_FINAL.psd`, at(5, 10), { sizeBytes: 3_333 });
+    const same = reconcileVersions(mpu, [sameSize, v03, v02], { naming });
+    expect(same.map((v) => [v.number, v.nameVersion, v.candidate.externalId, v.merged])).toEqual([
+      [1, 2, v02.externalId, []],
+      [2, 3, v03.externalId, [{ candidate: sameSize, reason: 'same_size' }]],
+    ]);
+    const otherSize = attachment(`${key}_FINAL.psd`, at(5, 10), { sizeBytes: 3_334 });
+    expect(summary(reconcileVersions(mpu, [otherSize, v03, v02], { naming }))).toEqual([
+      [1, 2, `${key}_v02.psd`, at(2)],
+      [2, 3, `${key}_v03.psd`, at(5, 9)],
+      // A new version after 3.
+      [3, null, `${key}_FINAL.psd`, at(5, 10)],
+    ]);
+    // The size of an older version: the earlier candidate with that size decides, whatever its number.
+    const oldSize = attachment(`${key}_FINAL.psd`, at(6), { sizeBytes: 2_222 });
+    expect(reconcileVersions(mpu, [oldSize, v03, v02], { naming }).map((v) => [v.number, v.merged.map((m) => m.reason)])).toEqual([[1, ['same_size']], [2, []]]);
+  });
+
+  it('matches sizes only across connections, only with earlier candidates, only for candidates without a number, never on 0', () => {
+    const v03 = revision('F3', `${key}_v03.psd`, at(5, 9), { sizeBytes: 3_333 });
+    const cases: [string, VersionCandidate[]][] = [
+      // The same connection: a second Drive file of that size is not proof of the same version.
+      ['same connection', [v03, revision('F4', 'banner final.psd', at(5, 10), { sizeBytes: 3_333 })]],
+      // The upload came first: the later Drive save does not reach back.
+      ['later', [v03, attachment(`${key}_FINAL.psd`, at(5, 8), { sizeBytes: 3_333 })]],
+      // An upload with its own number is placed by that number.
+      ['numbered', [v03, attachment(`${key}_v04.psd`, at(5, 10), { sizeBytes: 3_333 })]],
+      // Unknown sizes.
+      ['zero', [revision('F3', `${key}_v03.psd`, at(5, 9), { sizeBytes: 0 }), attachment(`${key}_FINAL.psd`, at(5, 10), { sizeBytes: 0 })]],
+    ];
+    for (const [label, cs] of cases) expect([label, reconcileVersions(mpu, cs, { naming }).length]).toEqual([label, 2]);
+    // Two uploads without a number never merge with each other except by size, and size needs another connection.
+    const a = attachment('banner final.psd', at(2), { sizeBytes: 10 });
+    const b = attachment('banner final final.psd', at(3), { sizeBytes: 10 });
+    expect(reconcileVersions(mpu, [a, b], { naming })).toHaveLength(2);
+    const driveCopy = revision('F5', 'banner final final.psd', at(4), { sizeBytes: 10 });
+    expect(reconcileVersions(mpu, [a, b, driveCopy], { naming }).map((v) => [v.candidate.externalId, v.merged.map((m) => m.candidate.externalId)])).toEqual([
+      [a.externalId, []],
+      // The latest earlier candidate of that size from another connection.
+      [b.externalId, [driveCopy.externalId]],
+    ]);
+  });
+
+  it('cannot tell an intermediate save of a file without a number from a version: it stands alone, before the save the attachment points to', () => {
+    const v01 = revision('F1', `${key}_v01.psd`, at(1), { sizeBytes: 100 });
+    // An Asana attachment hosted on Drive, named KEY_FINAL: its file has two saves, no number, two sizes.
+    const draft = revision('F2', `${key}_FINAL.psd`, at(3, 9), { sizeBytes: 180 });
+    const saved = revision('F2', `${key}_FINAL.psd`, at(3, 11), { sizeBytes: 200 });
+    const linked = attachment(`${key}_FINAL.psd`, at(3, 12), { fileId: 'F2', sizeBytes: 200 });
+    const vs = reconcileVersions(mpu, [linked, saved, draft, v01], { naming });
+    expect(vs.map((v) => [v.number, v.nameVersion, v.candidate.externalId, v.merged.map((m) => [m.candidate.externalId, m.reason])])).toEqual([
+      [1, 1, v01.externalId, []],
+      [2, null, draft.externalId, []],
+      [3, null, saved.externalId, [[linked.externalId, 'points_to_file']]],
+    ]);
+  });
+
+  it('deleted candidates still merge and keep their place: numbers do not move when a file is trashed', () => {
+    const make = (trashed: boolean): VersionCandidate[] => [
+      revision('F1', `${key}_v01.psd`, at(1), { externalId: 'F1/r1', deletedAt: trashed ? at(9) : null }),
+      attachment(`${key}_v01.psd`, at(1, 10), { externalId: 'att-1', deletedAt: trashed ? at(9) : null }),
+      revision('F2', `${key}_v02.psd`, at(2), { externalId: 'F2/r1', sizeBytes: 500, deletedAt: trashed ? at(9) : null }),
+      attachment(`${key}_FINAL.psd`, at(2, 10), { externalId: 'att-2', sizeBytes: 500 }),
+      revision('F3', `${key}_v03.psd`, at(3), { externalId: 'F3/r1', deletedAt: trashed ? at(9) : null }),
+      attachment(`${key}_v03.psd`, at(3, 10), { externalId: 'att-3' }),
+    ];
+    const numbers = (vs: ReturnType<typeof reconcileVersions>) => vs.flatMap((v) => [v.candidate, ...v.merged.map((m) => m.candidate)].map((c) => `${c.externalId}=${v.number}`)).sort();
+    const live = reconcileVersions(mpu, make(false), { naming });
+    const trashed = reconcileVersions(mpu, make(true), { naming });
+    expect(numbers(trashed)).toEqual(numbers(live));
+    expect(numbers(live)).toEqual(['F1/r1=1', 'F2/r1=2', 'F3/r1=3', 'att-1=1', 'att-2=2', 'att-3=3']);
+    // Version 1 is gone from both tools; versions 2 and 3 live on in Asana.
+    expect(trashed.map((v) => v.deleted)).toEqual([true, false, false]);
+    expect(live.map((v) => v.deleted)).toEqual([false, false, false]);
+  });
+
   it('gives the same list whatever the input order, counts a candidate given twice once, and is empty for no candidates', () => {
     const cs = [
       revision('F1', `${key}_v01.psd`, at(1)),
@@ -341,7 +466,45 @@ describe('reconcileVersions', () => {
     ];
     const ref = reconcileVersions(mpu, cs, { naming }).map((v) => v.candidate.externalId);
     expect(reconcileVersions(mpu, [...cs].reverse(), { naming }).map((v) => v.candidate.externalId)).toEqual(ref);
-    expect(reconcileVersions(mpu, [...cs, cs[0]!, cs[3]!], { naming })).toHaveLength(5);
+    // v01 twice (one file, two saves), notes.pdf, v02 in both tools: three versions.
+    expect(reconcileVersions(mpu, [...cs, cs[0]!, cs[3]!], { naming })).toHaveLength(3);
     expect(reconcileVersions(mpu, [])).toEqual([]);
+  });
+});
+
+describe('linkFiles: a key one typo away from a known key', () => {
+  const naming = createNaming();
+  const assets = [
+    { id: 'email4', key: 'ACME_BTS_EMAIL4-600x1200', explicitFileIds: [] },
+    { id: 'banner', key: 'ACME_HOLIDAY_BANNER-300x250', explicitFileIds: [] },
+  ];
+  const file = (fileId: string, name: string) => ({ fileId, name, connectionId: 'drive' });
+
+  it('reports two swapped letters as misnamed, with the corrected name, and does not link it', () => {
+    const r = linkFiles(assets, [file('f1', 'ACME_BTS_MEAIL4-600x1200_v01.html')], { naming });
+    expect(r.links).toEqual([]);
+    expect(r.misnamed).toEqual([
+      expect.objectContaining({ fileId: 'f1', keys: ['ACME_BTS_EMAIL4-600x1200'], assetIds: ['email4'], suggestion: 'ACME_BTS_EMAIL4-600x1200_v01.html', reason: expect.stringMatching(/did you mean ACME_BTS_EMAIL4-600x1200/) }),
+    ]);
+  });
+
+  it('also catches one wrong, missing or extra letter, in any key part', () => {
+    for (const name of ['ACME_HOLIDAY_BANMER-300x250_v02.psd', 'ACME_HOLIDAY_BANER-300x250_v02.psd', 'ACME_HOLIIDAY_BANNER-300x250_v02.psd']) {
+      expect(linkFiles(assets, [file('f', name)], { naming }).misnamed.map((m) => m.assetIds)).toEqual([['banner']]);
+    }
+  });
+
+  it('leaves a key that differs by a digit, or by more than one letter, as an orphan with an unknown key', () => {
+    for (const name of ['ACME_BTS_EMAIL5-600x1200_v01.html', 'ACME_HOLIDAY_BANNER-300x600_v01.psd', 'ACME_HOLIDAY_BNANRE-300x250_v01.psd']) {
+      const r = linkFiles(assets, [file('f', name)], { naming });
+      expect(r.orphans).toEqual([expect.objectContaining({ reason: 'unknown_key' })]);
+    }
+  });
+});
+
+describe('oneLetterTypo', () => {
+  it('is one letter swapped, replaced, added or dropped, and nothing else', () => {
+    expect([oneLetterTypo('EMAIL', 'MEAIL'), oneLetterTypo('BANNER', 'BANMER'), oneLetterTypo('BANNER', 'BANER'), oneLetterTypo('BANER', 'BANNER')]).toEqual([true, true, true, true]);
+    expect([oneLetterTypo('EMAIL', 'EMAIL'), oneLetterTypo('EMAIL4', 'EMAIL5'), oneLetterTypo('EMAIL', 'EMAIL2'), oneLetterTypo('BANNER', 'BNANRE')]).toEqual([false, false, false, false]);
   });
 });

@@ -67,6 +67,8 @@ export const Asset = z.object({
   url: z.url().nullable(),
   /** Tool fields by name (custom fields, columns, properties), display-ready values. */
   fields: z.record(z.string(), FieldValue),
+  /** Drive file ids the record links to (Drive URLs in its notes or fields): explicit links (mapping/linking.ts). */
+  fileRefs: z.array(z.string().min(1)).default([]),
   remoteCreatedAt: Timestamp.nullable(),
   remoteUpdatedAt: Timestamp.nullable(),
 });
@@ -95,6 +97,8 @@ export const Version = z.object({
   host: z.string().nullable(),
   sizeBytes: z.number().int().nonnegative().nullable(),
   checksum: z.string().nullable(),
+  /** The Drive file this version is (a revision) or points to (an attachment hosted on Drive); null otherwise. */
+  fileRef: z.string().min(1).nullable().default(null),
   createdById: Uuid.nullable(),
   createdAt: Timestamp,
 });
@@ -138,6 +142,81 @@ export const StageTransition = z.object({
 });
 export type StageTransition = z.infer<typeof StageTransition>;
 
+/**
+ * A file as a file store holds it (a Google Drive file or folder), before linking: a file becomes part
+ * of an asset through mapping/linking.ts, and its revisions and comments then become the asset's
+ * Versions and Comments. Files no asset claims stay here, listed as orphans.
+ */
+export const StoredFile = z.object({
+  ...base,
+  name: z.string().min(1),
+  mimeType: z.string().min(1),
+  isFolder: z.boolean(),
+  /** Parent folder ids (Drive: at most one). */
+  parentIds: z.array(z.string().min(1)),
+  /** The shared drive holding it, or null for My Drive. */
+  driveId: z.string().nullable(),
+  sizeBytes: z.number().int().nonnegative().nullable(),
+  /** `md5:<hex>` for binary content; null for Google Docs, Sheets, Slides and folders. */
+  checksum: z.string().nullable(),
+  headRevisionId: z.string().nullable(),
+  /** The store's own change counter (Drive `version`, an int64 as a string). */
+  version: z.string().nullable(),
+  url: z.url().nullable(),
+  /** Properties private to Stageline's app (Drive `appProperties`): where write-back puts stage and status. */
+  appProperties: z.record(z.string(), z.string()),
+  modifiedById: Uuid.nullable(),
+  remoteCreatedAt: Timestamp.nullable(),
+  remoteUpdatedAt: Timestamp.nullable(),
+  /** When it went to the trash; a trashed file is tombstoned, and its asset keeps its history. */
+  trashedAt: Timestamp.nullable(),
+  trashed: z.boolean(),
+});
+export type StoredFile = z.infer<typeof StoredFile>;
+
+/** One revision of a stored file (Drive `revisions.list`): becomes a Version when the file is linked. */
+export const FileRevision = z.object({
+  ...base,
+  fileId: Uuid,
+  fileExternalId: z.string().min(1),
+  /** The name the content had (Drive `originalFilename`, else the file's name): carries the `_vNN`. */
+  name: z.string().min(1),
+  mimeType: z.string().nullable(),
+  sizeBytes: z.number().int().nonnegative().nullable(),
+  checksum: z.string().nullable(),
+  authorId: Uuid.nullable(),
+  authorName: z.string().nullable(),
+  createdAt: Timestamp,
+  keepForever: z.boolean(),
+});
+export type FileRevision = z.infer<typeof FileRevision>;
+
+/**
+ * A comment or reply on a stored file (Drive `comments.list`, replies inline): becomes a Comment when
+ * the file is linked. Drive never gives a commenter's email, so `authorId` is resolved later by
+ * display name against the people known from other tools (null when no one matches).
+ */
+export const FileComment = z.object({
+  ...base,
+  fileId: Uuid,
+  fileExternalId: z.string().min(1),
+  /** For a reply: the external id of its comment (thread); null for the comment itself. */
+  threadExternalId: z.string().nullable(),
+  authorName: z.string().nullable(),
+  authorId: Uuid.nullable(),
+  body: z.string(),
+  /** A reply's action on its thread: `resolve` or `reopen` (Drive `reply.action`). */
+  action: z.enum(['resolve', 'reopen']).nullable(),
+  /** The thread's state (comments only; null on replies). */
+  resolved: z.boolean().nullable(),
+  /** The text the comment is anchored to (Drive `quotedFileContent.value`), if any. */
+  quoted: z.string().nullable(),
+  deleted: z.boolean(),
+  createdAt: Timestamp,
+  modifiedAt: Timestamp.nullable(),
+});
+export type FileComment = z.infer<typeof FileComment>;
+
 /** One validation problem with a record, in zod's shape: a code and a path (STYLE.md §6). */
 export interface Issue {
   code: string;
@@ -164,9 +243,13 @@ export interface Batch {
   comments: Comment[];
   decisions: Decision[];
   transitions: StageTransition[];
+  /** File-store records (Drive): files and folders, their revisions and comments. */
+  files: StoredFile[];
+  fileRevisions: FileRevision[];
+  fileComments: FileComment[];
   rejected: RejectedRecord[];
   /** Records the vendor says are gone: soft-deleted, never hard-deleted. */
-  tombstones: { kind: 'asset' | 'version' | 'comment' | 'decision'; ids: string[]; at: string }[];
+  tombstones: { kind: 'asset' | 'version' | 'comment' | 'decision' | 'file'; ids: string[]; at: string }[];
   /**
    * Complete child lists fetched for an asset: any stored live row of that kind, asset and thread
    * scope that is not listed was deleted at the vendor and is tombstoned.
@@ -175,7 +258,8 @@ export interface Batch {
 }
 
 export interface CompleteSet {
-  kind: 'version' | 'comment' | 'decision';
+  kind: 'version' | 'comment' | 'decision' | 'file_revision' | 'file_comment';
+  /** The asset (kinds version, comment, decision) or the stored file (file_revision, file_comment). */
   assetId: string;
   /** 'asset': rows on the asset's own record; 'threads': rows on sub-records (e.g. approval subtasks). */
   scope: 'asset' | 'threads' | 'all';
@@ -183,7 +267,7 @@ export interface CompleteSet {
 }
 
 export function emptyBatch(): Batch {
-  return { persons: [], projects: [], assets: [], links: [], versions: [], comments: [], decisions: [], transitions: [], rejected: [], tombstones: [], complete: [] };
+  return { persons: [], projects: [], assets: [], links: [], versions: [], comments: [], decisions: [], transitions: [], files: [], fileRevisions: [], fileComments: [], rejected: [], tombstones: [], complete: [] };
 }
 
 export function mergeBatches(into: Batch, from: Batch): Batch {
@@ -195,6 +279,9 @@ export function mergeBatches(into: Batch, from: Batch): Batch {
   into.comments.push(...from.comments);
   into.decisions.push(...from.decisions);
   into.transitions.push(...from.transitions);
+  into.files.push(...from.files);
+  into.fileRevisions.push(...from.fileRevisions);
+  into.fileComments.push(...from.fileComments);
   into.rejected.push(...from.rejected);
   into.tombstones.push(...from.tombstones);
   into.complete.push(...from.complete);

@@ -96,6 +96,8 @@ export async function connectionSync(input: ConnectionSyncInput): Promise<SyncTo
       state.scopeMode = null;
       state.pulled = false;
     }
+    // Files and tasks from every tool, joined into assets (and versions renumbered) across connections.
+    await acts.linkAssets({ connectionId: input.connectionId, syncRunId: state.plan.syncRunId });
     const totals = await bookkeeping.finishSync({ connectionId: input.connectionId, syncRunId: state.plan.syncRunId, error: null });
     done = true;
     return totals;

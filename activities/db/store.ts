@@ -3,6 +3,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Asset, AssetLink, Batch, Comment, Decision, Person, Project, StageTransition, Version } from '../../mapping/model';
 import { canonicalJsonChecked, contentHash, contentHashWith, stableId } from '../../mapping/ids';
+import { commitFiles } from './files';
 import { dedupe, JsonText, planUpsert, runUpsert, upsertRows, type Column, type UpsertPlan, type UpsertResult } from './upsert';
 
 export type Db = Pool;
@@ -84,6 +85,7 @@ const assetCols: Column<Prepared<Asset>>[] = [
   { name: 'completed_at', type: 'timestamptz', get: (p) => p.r.completedAt },
   { name: 'url', type: 'text', get: (p) => p.r.url },
   { name: 'fields', type: 'jsonb', get: (p) => p.r.fields },
+  { name: 'file_refs', type: 'jsonb', get: (p) => p.r.fileRefs },
   { name: 'remote_created_at', type: 'timestamptz', get: (p) => p.r.remoteCreatedAt },
   { name: 'remote_updated_at', type: 'timestamptz', get: (p) => p.r.remoteUpdatedAt },
   { name: 'raw', type: 'jsonb', get: (p) => p.raw },
@@ -111,6 +113,7 @@ const versionCols: Column<Prepared<Version>>[] = [
   { name: 'host', type: 'text', get: (p) => p.r.host },
   { name: 'size_bytes', type: 'int8', get: (p) => p.r.sizeBytes },
   { name: 'checksum', type: 'text', get: (p) => p.r.checksum },
+  { name: 'file_ref', type: 'text', get: (p) => p.r.fileRef },
   { name: 'created_by', type: 'uuid', get: (p) => p.r.createdById },
   { name: 'remote_created_at', type: 'timestamptz', get: (p) => p.r.createdAt },
   { name: 'raw', type: 'jsonb', get: (p) => p.raw },
@@ -234,7 +237,7 @@ export async function commitBatch(client: PoolClient, batch: Batch, ctx: { conne
 
   const versions = new Lazy(batch.versions, (r) => prepareWithRaw(r, strip(r)));
   const assetIds = new Set<string>(batch.assets.map((a) => a.id));
-  for (const rows of [batch.links, batch.versions, batch.comments, batch.decisions, batch.transitions, batch.complete]) for (const r of rows) assetIds.add(r.assetId);
+  for (const rows of [batch.links, batch.versions, batch.comments, batch.decisions, batch.transitions, batch.complete.filter(isAssetSet)]) for (const r of rows) assetIds.add(r.assetId);
   const assets = new Lazy(batch.assets, (r) => prepareWithRaw(r, strip(r)));
   const links = new Lazy(batch.links, (r) => ({ r, hash: contentHash(r), raw: null }));
   const comments = new Lazy(batch.comments, (r) => prepareWithRaw(r, withoutVersion(r)));
@@ -316,11 +319,17 @@ export async function commitBatch(client: PoolClient, batch: Batch, ctx: { conne
   ]);
 
   let tombstoned = 0;
+  if (batch.files.length || batch.fileRevisions.length || batch.fileComments.length || batch.complete.some((c) => !isAssetSet(c))) {
+    const f = await commitFiles(client, batch, ctx);
+    for (const [kind, r] of Object.entries(f.records)) add(kind)(r);
+    tombstoned += f.tombstoned;
+  }
   for (const t of batch.tombstones) {
     if (!t.ids.length) continue;
-    const table = { asset: 'core.assets', version: 'core.versions', comment: 'core.comments', decision: 'core.decisions' }[t.kind];
+    const table = { asset: 'core.assets', version: 'core.versions', comment: 'core.comments', decision: 'core.decisions', file: 'core.files' }[t.kind];
     const r = await client.query<{ asset_id: string }>(
-      `UPDATE ${table} SET deleted_at = $2, updated_at = now() WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL${t.kind === 'version' ? ' RETURNING asset_id' : ''}`,
+      // A file the vendor trashed or removed loses its hash too, so that the same file coming back is written again.
+      `UPDATE ${table} SET deleted_at = $2, updated_at = now()${t.kind === 'file' ? ", hash = ''" : ''} WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL${t.kind === 'version' ? ' RETURNING asset_id' : ''}`,
       [t.ids, t.at],
     );
     tombstoned += r.rowCount ?? 0;
@@ -366,6 +375,11 @@ export async function commitBatch(client: PoolClient, batch: Batch, ctx: { conne
     );
   }
   return { records, rejected: batch.rejected.length, tombstoned };
+}
+
+/** Complete sets about an asset's children (the file-store kinds are handled by commitFiles). */
+function isAssetSet(c: Batch['complete'][number]): boolean {
+  return c.kind === 'version' || c.kind === 'comment' || c.kind === 'decision';
 }
 
 /** Builds one SELECT of scalar subqueries; every lookup in it is a correlated subquery on a primary or unique key. */
@@ -522,6 +536,7 @@ async function applyCompleteSets(
   let n = 0;
   const groups = new Map<string, { assetIds: string[]; keep: string[] }>();
   for (const c of batch.complete) {
+    if (!isAssetSet(c)) continue;
     const key = `${c.kind}:${c.scope}`;
     const g = groups.get(key) ?? { assetIds: [], keep: [] };
     g.assetIds.push(c.assetId);

@@ -30,8 +30,9 @@ export const manifest = {
 } satisfies ConnectorManifest;
 
 /** Fields asked for with opt_fields: everything normalize reads, in one listing call per page. */
+// `notes`: a Drive URL in a task's description is an explicit link to that file (mapping/linking.ts).
 export const TASK_FIELDS = [
-  'name', 'resource_subtype', 'approval_status', 'completed', 'completed_at', 'created_at', 'modified_at',
+  'name', 'notes', 'resource_subtype', 'approval_status', 'completed', 'completed_at', 'created_at', 'modified_at',
   'due_on', 'due_at', 'permalink_url', 'num_subtasks', 'parent',
   'assignee', 'assignee.name', 'assignee.email',
   'memberships.project', 'memberships.project.name', 'memberships.section', 'memberships.section.name',

@@ -1,6 +1,7 @@
 // Asana → model. Pure: no I/O, no clock; ids, the stage map and roles come in through ctx (STYLE.md §5).
 import { z } from 'zod';
 import { personId, stableId } from '../../mapping/ids';
+import { driveFileIdsIn } from '../../mapping/linking';
 import {
   Asset, AssetLink, Comment, Decision, type Person, Project, StageTransition, Version,
   emptyBatch, toIssues, type Batch, type DecisionKind, type FieldValue, type Normalized,
@@ -139,6 +140,7 @@ export function normalizeTaskBundle(bundle: TaskBundle, ctx: AsanaNormalizeConte
     completedAt: task.completed_at ?? null,
     url: urlOrNull(task.permalink_url),
     fields,
+    fileRefs: fileRefsOf(task),
     remoteCreatedAt: task.created_at,
     remoteUpdatedAt: task.modified_at,
     raw: bundle.task,
@@ -180,6 +182,7 @@ export function normalizeTaskBundle(bundle: TaskBundle, ctx: AsanaNormalizeConte
         host: a.host ?? a.resource_subtype ?? null,
         sizeBytes: a.size ?? null,
         checksum: null,
+        fileRef: a.host === 'gdrive' ? (driveFileIdsIn(a.view_url)[0] ?? null) : null,
         createdById: person(story?.created_by) ?? bundle.knownUploaders?.[a.gid] ?? null,
         createdAt: a.created_at,
         raw: a,
@@ -245,6 +248,12 @@ export function normalizeTaskBundle(bundle: TaskBundle, ctx: AsanaNormalizeConte
 
   out.persons.push(...persons.values());
   return out;
+}
+
+/** Drive files the task links to: URLs in its notes and in its text custom fields, in order, once each. */
+function fileRefsOf(task: Task): string[] {
+  const texts = [task.notes ?? '', ...task.custom_fields.map((f) => f.text_value ?? '')];
+  return [...new Set(texts.flatMap((t) => driveFileIdsIn(t)))];
 }
 
 function byTime(a: Story, b: Story): number {

@@ -31,6 +31,7 @@ export const AsanaCustomFieldValueRaw = z.looseObject({
 export const AsanaTaskRaw = z.looseObject({
   gid: Gid,
   name: z.string(),
+  notes: z.string().nullish(),
   resource_subtype: z.string().nullish(),
   approval_status: z.enum(['pending', 'approved', 'rejected', 'changes_requested']).nullish(),
   completed: z.boolean().nullish(),

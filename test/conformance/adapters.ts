@@ -8,6 +8,8 @@ import { RateLimiter } from '../../connectors/limiter';
 import { AsanaTaskRaw } from '../../connectors/asana/raw';
 import { CF, SIM_DEFAULT_TOKEN, type AsanaSimulator } from '../../connectors/asana/simulator';
 import { customFieldWriteForm, type CustomFieldWrites } from '../../connectors/asana/writeback';
+import { DriveFileRaw } from '../../connectors/drive/raw';
+import type { DriveSimulator } from '../../connectors/drive/simulator';
 import { stableId } from '../../mapping/ids';
 import type { Batch, Normalized, Project } from '../../mapping/model';
 
@@ -186,5 +188,115 @@ const asana: ConformanceAdapter = {
   },
 };
 
+// ---- Google Drive -----------------------------------------------------------------------------------
+
+const idOf = (raw: unknown): string => {
+  const id = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
+  if (typeof id !== 'string') throw new TypeError(`a record without an id: ${JSON.stringify(raw)}`);
+  return id;
+};
+
+/**
+ * The containers are what a Drive connection is configured with: the shared drive (listed whole,
+ * `corpora=drive`) and the My Drive hand-off folder (its direct children, `'…' in parents`). The
+ * records are files and folders; a record's children are its revisions and comments; write-back
+ * is appProperties.
+ */
+const googleDrive: ConformanceAdapter = {
+  id: 'drive',
+  smallPageSize: 7,
+  skips: {
+    rate_limited:
+      'Drive answers quota excess with 403 userRateLimitExceeded or 429 rateLimitExceeded and no Retry-After (it documents exponential backoff), ' +
+      'and its simulator cannot add one to a fault, so "waits 2000 ms as told" has nothing to wait for. ' +
+      'connectors/drive/client.unit.test.ts covers both quota forms (rate_limited with no retryAfterMs, the shared limiter paused) and a Retry-After from a stub server.',
+    schema:
+      'the case counts Assets, Versions, Decisions and StageTransitions, and Drive yields none: its records are StoredFiles with FileRevisions and FileComments, ' +
+      'which become Versions and Comments only when mapping/linking.ts links a file to an asset. ' +
+      'connectors/drive/client.unit.test.ts normalizes every file of a simulated Drive (revisions and comments fetched) against StoredFile, FileRevision, FileComment and Person, with zero rejections.',
+  },
+  async start({ seed, perContainer }) {
+    const mod = connectors.drive;
+    const sim: DriveSimulator = await mod.simulator({ generate: { seed, tasks: perContainer * 2, projects: 2 } });
+    const { baseUrl } = await sim.start();
+    const c = sim.control;
+    const sharedDriveId = c.sharedDriveId;
+    const limiterFor = (o: { perMinute?: number; limiter?: RateLimiter }) => o.limiter ?? new RateLimiter(o.perMinute ?? SIMULATOR_PER_MINUTE, 10);
+    let issued = 0;
+
+    const client = (o: { token?: string; perMinute?: number; limiter?: RateLimiter } = {}): ConformanceClient => {
+      const api = mod.client({ token: o.token ?? c.defaultToken, baseUrl, limiter: limiterFor(o) });
+      return {
+        probe: () => api.about(),
+        containers: async () => [
+          { id: sharedDriveId, raw: await api.getDrive(sharedDriveId) },
+          ...(await Promise.all(c.rootFolderIds.filter((id) => id !== sharedDriveId).map(async (id) => ({ id, raw: await api.getFile(id) })))),
+        ],
+        async listPage(container, cursor, pageSize) {
+          const size = pageSize ?? undefined;
+          const page = container === sharedDriveId ? await api.listDriveFiles(container, cursor, size) : await api.listChildren([container], cursor, size);
+          return { records: page.files.map((raw) => ({ id: idOf(raw), raw })), next: page.nextPageToken };
+        },
+        fetchRecord: (id) => api.getFile(id),
+        async fetchChildren(record) {
+          const [revisions, comments] = await Promise.all([api.revisions(record.id), api.comments(record.id)]);
+          return { revisions, comments };
+        },
+      };
+    };
+
+    const reader = client();
+    return {
+      baseUrl,
+      token: c.defaultToken,
+      client,
+      writer(o = {}) {
+        const w = mod.writer({ token: c.defaultToken, baseUrl, limiter: limiterFor(o) });
+        return {
+          current: async (id) => DriveFileRaw.parse(await reader.fetchRecord(id)).appProperties ?? {},
+          set: (id, values, current) => w.setAppProperties(id, values as Record<string, string | null>, current as Record<string, string>),
+        };
+      },
+      issueToken() {
+        const token = `conformance-${++issued}`;
+        c.addToken(token, c.dataset.people.find((p) => p.email !== c.dataset.bot.email)!.email);
+        return token;
+      },
+      revokeToken: (token) => c.revokeToken(token),
+      injectFault(f) {
+        if (f.retryAfterSeconds !== undefined) throw new Error('the Drive simulator sends no Retry-After (see skips.rate_limited)');
+        c.injectFaults({ status: f.status, times: 1 });
+      },
+      calls() {
+        const s = c.calls();
+        const writes = Object.entries(s.byRoute).filter(([route]) => !route.startsWith('GET ')).reduce((n, [, k]) => n + k, 0);
+        // No Retry-After is ever sent, so no retry can come before it: nothing to count.
+        return { total: s.total, earlyRetries: 0, writes };
+      },
+      // Permanent deletion (404 from then on); trashing keeps the file readable and is a StoredFile flag.
+      deleteRecord: (id) => c.deleteFile(id),
+      truthIds(container) {
+        const live = c.dataset.files.filter((f) => !f.deleted && !f.hidden && !f.isRoot && !f.trashed);
+        const inContainer = container === sharedDriveId ? live.filter((f) => f.driveId === sharedDriveId) : live.filter((f) => f.parents[0] === container);
+        return inContainer.sort((a, b) => a.seq - b.seq).map((f) => f.id);
+      },
+      normalizeContainer: () => ({
+        ok: false,
+        issues: [{ code: 'not_applicable', path: [], message: 'Drive containers are a shared drive and folders (StoredFiles), not Projects; see skips.schema' }],
+      }),
+      normalizeRecord: (_container, record, children) =>
+        mod.normalize.fileBundle({ file: record.raw, ...(children as { revisions: unknown[]; comments: unknown[] }) }, { connectionId: 'conformance-drive' }),
+      writeTarget() {
+        const f = c.dataset.files.find((x) => x.driveId === sharedDriveId && !x.isRoot && !x.deleted && !x.trashed && !x.mimeType.startsWith('application/vnd.google-apps.'))!;
+        return { recordId: f.id, values: { stageline_stage: f.appProperties.stageline_stage === 'approved' ? 'delivered' : 'approved' } };
+      },
+      stop: () => sim.stop(),
+    };
+  },
+};
+
 /** One adapter per connector in the map: adding a connector without one does not compile. */
-export const adapters: { readonly [K in ConnectorId]: ConformanceAdapter & { id: K } } = { asana: { ...asana, id: 'asana' } };
+export const adapters: { readonly [K in ConnectorId]: ConformanceAdapter & { id: K } } = {
+  asana: { ...asana, id: 'asana' },
+  drive: { ...googleDrive, id: 'drive' },
+};

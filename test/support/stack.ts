@@ -10,6 +10,7 @@ import { connectClient, startSync, waitForSync } from '../../worker/orchestratio
 import type { SyncTotals } from '../../activities';
 import type { ActivityDeps } from '../../activities/context';
 import { createAsanaSimulator, DEFAULT_STAGE_MAP, generateAgency, SIM_DEFAULT_TOKEN, type AsanaSimulator, type GeneratedAgency } from '../../connectors/asana/simulator';
+import { createDriveSimulator, generateDrive, SIM_DEFAULT_TOKEN as DRIVE_TOKEN, type DriveSimulator, type GeneratedDrive, type QuotaErrorMode } from '../../connectors/drive/simulator';
 import { freshDatabase, temporalAddress, type FreshDatabase } from './env';
 
 export interface StackOptions {
@@ -24,6 +25,15 @@ export interface StackOptions {
   /** Shares the dataset of another stack (a deep copy is generated from the same seed otherwise). */
   connectionId?: string;
   startWorker?: boolean;
+  /** A Drive connection too, served by a Drive simulator holding the same agency's files. */
+  drive?: { quotaPerMinute?: number | null; quotaError?: QuotaErrorMode; clientRatePerMinute?: number; connectionId?: string };
+}
+
+export interface DriveSide {
+  sim: DriveSimulator;
+  truth: GeneratedDrive['truth'];
+  connectionId: string;
+  rootUrl: string;
 }
 
 export interface Stack {
@@ -39,6 +49,9 @@ export interface Stack {
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   sync(mode: 'full' | 'incremental', timeouts?: { heartbeat?: string }): Promise<SyncTotals>;
+  /** The Drive side, when the stack was started with `drive`. */
+  drive: DriveSide | null;
+  syncDrive(mode: 'full' | 'incremental'): Promise<SyncTotals>;
   close(): Promise<void>;
 }
 
@@ -62,20 +75,49 @@ ${map}
 ${o.extra ?? ''}`;
 }
 
+/** A Drive connection's YAML (a list item under `connections:`). */
+export function driveConnectionYaml(o: { connectionId: string; rootUrl: string; sharedDrives: string[]; folders: string[]; ratePerMinute?: number }): string {
+  return `
+  - id: ${o.connectionId}
+    vendor: drive
+    token: \${DRIVE_TOKEN}
+    base_url: ${o.rootUrl}
+    shared_drives: [${o.sharedDrives.map((d) => `"${d}"`).join(', ')}]
+    folders: [${o.folders.map((d) => `"${d}"`).join(', ')}]
+    rate_limit_per_minute: ${o.ratePerMinute ?? 60000}
+`;
+}
+
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const agency = generateAgency({ seed: opts.seed ?? 7, tasks: opts.tasks ?? 60, ...(opts.projects ? { projects: opts.projects } : {}) });
+  const generate = () => generateAgency({ seed: opts.seed ?? 7, tasks: opts.tasks ?? 60, ...(opts.projects ? { projects: opts.projects } : {}) });
+  const agency = generate();
   const sim = createAsanaSimulator({ dataset: agency, rateLimitPerMinute: opts.rateLimitPerMinute ?? null });
   const started = await sim.start(0);
   const db = await freshDatabase();
   const connectionId = opts.connectionId ?? `t-${randomBytes(4).toString('hex')}`;
   const taskQueue = `test-${connectionId}-${randomBytes(3).toString('hex')}`;
-  const yaml = configYaml({ connectionId, baseUrl: started.baseUrl, workspace: agency.dataset.workspace.gid, extra: opts.connectionYaml ?? '', ...(opts.clientRatePerMinute ? { ratePerMinute: opts.clientRatePerMinute } : {}) });
-  let config = parseConfig(yaml, { ASANA_TOKEN: SIM_DEFAULT_TOKEN });
+  let drive: DriveSide | null = null;
+  let driveYaml = '';
+  if (opts.drive) {
+    // Each simulator mutates its own copy of the agency: the Drive is generated from a second, identical one.
+    const generated = generateDrive(generate(), { seed: opts.seed ?? 7 });
+    const dsim = createDriveSimulator({ drive: generated, quotaPerMinute: opts.drive.quotaPerMinute ?? null, ...(opts.drive.quotaError ? { quotaError: opts.drive.quotaError } : {}) });
+    const { rootUrl } = await dsim.start(0);
+    const driveConnectionId = opts.drive.connectionId ?? `${connectionId}-drive`;
+    drive = { sim: dsim, truth: generated.truth, connectionId: driveConnectionId, rootUrl };
+    const t = generated.truth;
+    driveYaml = driveConnectionYaml({
+      connectionId: driveConnectionId, rootUrl, sharedDrives: [t.sharedDriveId], folders: t.rootFolderIds.filter((id) => id !== t.sharedDriveId),
+      ...(opts.drive.clientRatePerMinute ? { ratePerMinute: opts.drive.clientRatePerMinute } : {}),
+    });
+  }
+  const yaml = configYaml({ connectionId, baseUrl: started.baseUrl, workspace: agency.dataset.workspace.gid, extra: (opts.connectionYaml ?? '') + driveYaml, ...(opts.clientRatePerMinute ? { ratePerMinute: opts.clientRatePerMinute } : {}) });
+  let config = parseConfig(yaml, { ASANA_TOKEN: SIM_DEFAULT_TOKEN, DRIVE_TOKEN });
   const client = await connectClient(temporalAddress());
   const deps: ActivityDeps = { db: db.pool, config: () => config, limiters: new LimiterRegistry(), clock: () => new Date(), log: quiet };
   let running: { worker: Worker; connection: NativeConnection; done: Promise<void> } | null = null;
   const stack: Stack = {
-    agency, sim, baseUrl: started.baseUrl, db, connectionId, taskQueue, client, deps,
+    agency, sim, baseUrl: started.baseUrl, db, connectionId, taskQueue, client, deps, drive,
     get config() {
       return config;
     },
@@ -99,10 +141,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       const handle = await startSync(client, { connectionId, mode, ...(timeouts ? { timeouts } : {}) }, taskQueue);
       return waitForSync(handle);
     },
+    async syncDrive(mode) {
+      if (!drive) throw new Error('the stack has no Drive connection (startStack({ drive: {} }))');
+      return waitForSync(await startSync(client, { connectionId: drive.connectionId, mode }, taskQueue));
+    },
     async close() {
       await stack.stopWorker();
       await client.connection.close();
       await sim.stop();
+      await drive?.sim.stop();
       await db.drop();
     },
   };
@@ -122,7 +169,11 @@ export async function fingerprint(stack: Pick<Stack, 'db'>): Promise<Record<stri
     comments: 'id::text || hash || coalesce(version_id::text, \'\') || coalesce(deleted_at::text, \'\')',
     decisions: 'id::text || hash || coalesce(version_id::text, \'\') || coalesce(deleted_at::text, \'\')',
     stage_transitions: "id::text || coalesce(from_stage, '') || coalesce(to_stage, '') || at::text",
+    files: 'id::text || hash || coalesce(deleted_at::text, \'\')',
+    file_revisions: 'id::text || hash || coalesce(deleted_at::text, \'\')',
+    file_comments: 'id::text || hash || coalesce(author_id::text, \'\') || coalesce(deleted_at::text, \'\')',
   };
+  tables.versions = 'id::text || hash || number::text || coalesce(deleted_at::text, \'\')';
   for (const [t, expr] of Object.entries(tables)) {
     const { rows } = await stack.db.pool.query(`SELECT count(*) AS n, md5(coalesce(string_agg(${expr}, ',' ORDER BY id), '')) AS h FROM core.${t}`);
     out[t] = `${rows[0].n}:${rows[0].h}`;

@@ -39,7 +39,12 @@ export interface DriveSimulatorControl {
 
   // User-like edits. `author` (an email) defaults to a person who would plausibly make the edit:
   // the file's last modifier for uploads and renames, its owner for comments, the thread's author for replies.
-  addRevision(fileId: string, content?: { size?: number; md5?: string; author?: string }): string;
+  /**
+   * An upload of new content ("Manage versions → upload"): `originalFilename` is the uploaded file's
+   * name (default: the file's). Its `_vNN` for the file's asset key is the revision's version in the
+   * truth; a name without one gets the asset's next version.
+   */
+  addRevision(fileId: string, content?: { size?: number; md5?: string; author?: string; originalFilename?: string }): string;
   renameFile(fileId: string, name: string, author?: string): void;
   moveFile(fileId: string, toFolderId: string, author?: string): void;
   trashFile(fileId: string, author?: string): void;
@@ -83,7 +88,7 @@ export function createControl(store: DriveStore, api: DriveApi, defaultToken: st
 
     addRevision(fileId, content = {}) {
       const f = file(fileId);
-      return store.addRevision(who(content.author, f.lastModifyingUser), f, { size: content.size, md5: content.md5 }).id;
+      return store.addRevision(who(content.author, f.lastModifyingUser), f, { size: content.size, md5: content.md5, originalFilename: content.originalFilename }).id;
     },
     renameFile(fileId, name, author) {
       const f = file(fileId);
@@ -215,7 +220,7 @@ function route(c: DriveSimulatorControl, method: string, p: string[], body: Reco
     case 'POST /files':
       return { id: c.createFile(body as unknown as CreateFileInput) };
     case 'POST /files/{id}/revisions':
-      return { id: c.addRevision(fileId, { size: num('size'), md5: opt('md5'), author: opt('author') }) };
+      return { id: c.addRevision(fileId, { size: num('size'), md5: opt('md5'), author: opt('author'), originalFilename: opt('originalFilename') }) };
     case 'POST /files/{id}/rename':
       return c.renameFile(fileId, str('name'), opt('author'));
     case 'POST /files/{id}/move':

@@ -258,8 +258,8 @@ class DriveGenerator {
     return names.join('/');
   }
 
-  /** Adds a revision: binary content (size, md5) or a Google editor save. */
-  private revise(f: FileRec, time: number, author: DrivePerson, opts: { size?: number; version?: number } = {}): RevisionRec {
+  /** Adds a revision: binary content (size, md5; the md5 given for a copy of existing content) or a Google editor save. */
+  private revise(f: FileRec, time: number, author: DrivePerson, opts: { size?: number; md5?: string; version?: number } = {}): RevisionRec {
     const t = Math.min(time, this.now - MINUTE);
     const binary = isBinaryMime(f.mimeType);
     const n = f.nextRevision++;
@@ -270,7 +270,7 @@ class DriveGenerator {
       author,
       mimeType: f.mimeType,
       size,
-      md5: binary ? md5Of(`${this.seed}:${f.id}:${n}`) : null,
+      md5: binary ? (opts.md5 ?? md5Of(`${this.seed}:${f.id}:${n}`)) : null,
       originalFilename: binary ? f.name : null,
       keepForever: false,
     };
@@ -386,6 +386,14 @@ class DriveGenerator {
     });
     const at = (i: number): number => times[i] as number;
     const uploader = (i: number): DrivePerson => this.personByEmail((versions[i] as { uploaderEmail: string }).uploaderEmail);
+    // The designer exports a version once and puts the same bytes in both tools: the final save of a
+    // version uploaded to Asana itself has the attachment's size. (The draw happens either way, so the
+    // rest of the dataset does not depend on it.)
+    const finalSize = (i: number): number => {
+      const drawn = this.bytes(type);
+      const a = atts[i] as { host: string; size: number };
+      return a.host === 'asana' ? a.size : drawn;
+    };
     const made: FileRec[] = [];
 
     // Every Drive-hosted attachment exists, under the id its view_url names.
@@ -419,7 +427,7 @@ class DriveGenerator {
           versionNumbers: [v.number],
         });
         if (rng.chance(0.25)) this.revise(f, at(i) - rng.range(30 * MINUTE, 2 * HOUR), author, { size: this.bytes(type), version: v.number });
-        this.revise(f, at(i), author, { size: this.bytes(type), version: v.number });
+        this.revise(f, at(i), author, { size: finalSize(i), version: v.number });
         made.push(f);
       });
     } else if (effective === 'revisions') {
@@ -433,7 +441,7 @@ class DriveGenerator {
       versions.forEach((v, i) => {
         // The file keeps its `_vNN` name in step with its newest revision (unless it was misnamed from the start).
         if (i > 0 && !misnamedFirst) f.name = `${key}_v${String(v.number).padStart(2, '0')}.${type.ext}`;
-        this.revise(f, at(i), uploader(i), { size: this.bytes(type), version: v.number });
+        this.revise(f, at(i), uploader(i), { size: finalSize(i), version: v.number });
       });
       made.push(f);
     }
@@ -459,7 +467,13 @@ class DriveGenerator {
         const by = this.person(rng.chance(0.5) ? c.team.am : c.team.producer);
         const t = Math.min(this.now - MINUTE, approvedAt + rng.range(HOUR, 2 * DAY));
         const copy = this.newFile(this.fileId(), name, mimeForName(name, MIME_BY_EXT), c.final, t, by, { category: 'asset', assetKey: key, taskGid: task.gid, versionNumbers: [v] });
-        this.revise(copy, t, by, { size: this.bytes(type), version: v });
+        // files.copy keeps the content: the size and md5 of the latest save of that version. When no Drive
+        // file holds it (nothing else of the task's in Drive), the copy is the Asana upload, downloaded.
+        const source = this.latestSave(made, v);
+        const drawn = this.bytes(type);
+        const upload = atts.find((a) => a.gid === versions.at(-1)?.attachmentGid);
+        const size = source?.size ?? (upload?.host === 'asana' ? upload.size : drawn);
+        this.revise(copy, t, by, { size, md5: source?.md5 ?? undefined, version: v });
         made.push(copy);
       }
     }
@@ -491,6 +505,16 @@ class DriveGenerator {
       const older = live.find((f) => f !== newest);
       if (older && rng.chance(0.1)) this.thread(older, older.createdTime + 10 * MINUTE, Math.min(this.now - MINUTE, newest.createdTime), people, false);
     }
+  }
+
+  /** The latest revision among these files that holds the asset's version `v`. */
+  private latestSave(files: FileRec[], v: number): RevisionRec | null {
+    let best: RevisionRec | null = null;
+    for (const f of files) {
+      const m = this.meta.get(f) as Meta;
+      for (const r of f.revisions) if (m.revisionVersions.get(r.id) === v && (!best || r.modifiedTime >= best.modifiedTime)) best = r;
+    }
+    return best;
   }
 
   private bytes(type: AssetTypeDef): number {

@@ -163,6 +163,44 @@ describe('generateDrive', () => {
     expect(files.some((f) => f.revisions.some((r) => r.keepForever))).toBe(true);
   });
 
+  it('saves each version to Drive with the bytes uploaded to Asana, and copies the content into Final/', () => {
+    const taskOf = new Map(tasks.map((t) => [t.gid, t] as const));
+    let sameBytes = 0;
+    let copies = 0;
+    for (const f of files) {
+      if (f.category !== 'asset' || f.taskGid === null) continue;
+      const task = taskOf.get(f.taskGid);
+      const versions = agency.truth.tasks.get(f.taskGid)?.versions ?? [];
+      // The last save of each version the file holds is the final one (an earlier one is an intermediate save).
+      const lastSave = new Map<number, (typeof f.revisions)[number]>();
+      for (const r of f.revisions) if (r.versionNumber !== null) lastSave.set(r.versionNumber, r);
+      for (const [n, r] of lastSave) {
+        const attachmentGid = versions.find((v) => v.number === n)?.attachmentGid;
+        const att = task?.attachments.find((a) => a.gid === attachmentGid);
+        if (att?.host !== 'asana') continue;
+        expect(r.size, f.name).toBe(att.size);
+        sameBytes++;
+      }
+      if (f.folderPath.endsWith('/Final') && f.previousFolderPaths.length === 0) {
+        // A copy (files.copy keeps the content): the size and md5 of the latest save of the same version.
+        const [r] = f.revisions;
+        expect(f.revisions).toHaveLength(1);
+        expect(r?.versionNumber).toBe(versions.at(-1)?.number);
+        const holders = files.filter((o) => o !== f && o.taskGid === f.taskGid && o.versionNumbers.includes(r?.versionNumber ?? -1));
+        if (holders.length > 0) {
+          expect(holders.some((o) => o.revisions.some((x) => x.md5 === r?.md5 && x.size === r?.size && x.versionNumber === r?.versionNumber)), f.name).toBe(true);
+          copies++;
+        } else {
+          // No other Drive file holds that version: the copy is the Asana upload, downloaded (its bytes when Asana hosts it).
+          const upload = task?.attachments.find((a) => a.gid === versions.at(-1)?.attachmentGid);
+          if (upload?.host === 'asana') expect(r?.size).toBe(upload.size);
+        }
+      }
+    }
+    expect(sameBytes).toBeGreaterThan(500);
+    expect(copies).toBeGreaterThan(20);
+  });
+
   it('writes comment threads by people whose display names sometimes match their Asana names and sometimes not', () => {
     const comments = files.flatMap((f) => f.comments);
     const replies = comments.flatMap((c) => c.replies);
@@ -380,11 +418,24 @@ describe('Drive simulator', () => {
     const final = [...c.truth.folders.values()].find((f) => f.role === 'Final') as { folderId: string; path: string };
     expect(await next()).toEqual([]);
 
-    const before = asset.versionNumbers.length;
-    const rev = c.addRevision(asset.fileId, { size: 1234, md5: 'a'.repeat(32) });
+    const before = [...asset.versionNumbers];
+    const key = asset.assetKey as string;
+    const next2 = Math.max(...before) + 7;
+    // A designer uploads v(N) over the file ("Manage versions → upload" keeps the uploaded file's name).
+    const rev = c.addRevision(asset.fileId, { size: 1234, md5: 'a'.repeat(32), originalFilename: `${key}_v${String(next2).padStart(2, '0')}.psd` });
     let changes = await next();
     expect(changes).toEqual([expect.objectContaining({ fileId: asset.fileId, removed: false, changeType: 'file', file: expect.objectContaining({ headRevisionId: rev, md5Checksum: 'a'.repeat(32), size: '1234' }) })]);
-    expect(c.truthOf(asset.fileId)?.versionNumbers).toHaveLength(before + 1);
+    expect(c.truthOf(asset.fileId)?.versionNumbers).toEqual([...before, next2]);
+    expect(c.truthOf(asset.fileId)?.revisions.at(-1)).toMatchObject({ id: rev, versionNumber: next2 });
+    // A re-save under the file's own name is that version again; a name without a number for the key is the asset's next version.
+    const resave = c.addRevision(asset.fileId, { size: 1300 });
+    expect(c.truthOf(asset.fileId)?.revisions.at(-1)).toMatchObject({ id: resave, versionNumber: carriesKey(asset.name, key)?.version });
+    const untitled = c.addRevision(asset.fileId, { size: 1400, originalFilename: 'Untitled-1.psd' });
+    expect(c.truthOf(asset.fileId)?.revisions.at(-1)).toMatchObject({ id: untitled, versionNumber: next2 + 1 });
+    expect(c.truthOf(asset.fileId)?.versionNumbers).toEqual([...before, next2, next2 + 1]);
+    expect(c.dataset.files.find((f) => f.id === asset.fileId)?.revisions.at(-1)?.originalFilename).toBe('Untitled-1.psd');
+    changes = await next();
+    expect(changes.map((x) => x.fileId)).toEqual([asset.fileId]);
 
     c.renameFile(asset.fileId, 'final_final_banner.psd');
     changes = await next();
@@ -541,6 +592,12 @@ describe('Drive simulator', () => {
     const id = created.id as string;
     expect(sim.control.truthOf(id)?.name).toBe('brief notes.pdf');
     expect((await post(`/files/${id}/revisions`, { size: 20 })).id).toEqual(expect.any(String));
+    const asset = [...sim.control.truth.files.values()].find((f) => f.linkKind === 'name' && !f.deleted && !f.unshared) as DriveFileTruth;
+    const uploaded = `${asset.assetKey as string}_v42.psd`;
+    const rev = (await post(`/files/${asset.fileId}/revisions`, { size: 30, originalFilename: uploaded })).id as string;
+    expect(sim.control.truthOf(asset.fileId)?.revisions.at(-1)).toMatchObject({ id: rev, versionNumber: 42 });
+    expect(sim.control.truthOf(asset.fileId)?.versionNumbers).toContain(42);
+    expect(sim.control.dataset.files.find((f) => f.id === asset.fileId)?.revisions.at(-1)?.originalFilename).toBe(uploaded);
     await post(`/files/${id}/rename`, { name: 'brief notes v2.pdf' });
     const comment = (await post(`/files/${id}/comments`, { content: 'hi' })).id as string;
     expect((await post(`/files/${id}/comments/${comment}/replies`, { action: 'resolve' })).id).toEqual(expect.any(String));

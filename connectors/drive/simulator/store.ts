@@ -239,8 +239,10 @@ export class DriveStore {
     if (truth) {
       let version: number | null = null;
       if (truth.category === 'asset' && (truth.taskGid !== null || truth.assetKey !== null)) {
-        version = this.nextVersionNumber(truth);
-        truth.versionNumbers.push(version);
+        // The `_vNN` the uploaded file's name carries for the asset (a save of that version), else the asset's next version.
+        const named = truth.assetKey !== null ? carriesKey(rev.originalFilename ?? f.name, truth.assetKey) : null;
+        version = named ? named.version : this.nextVersionNumber(truth);
+        if (!truth.versionNumbers.includes(version)) truth.versionNumbers.push(version);
       }
       truth.revisions.push(revisionTruth(f, rev, version));
     }
