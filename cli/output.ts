@@ -11,7 +11,7 @@ function progressPrinter(connectionId: string): { update(p: SyncProgress): void;
     let last = '';
     return {
       update: (p) => {
-        const line = `${connectionId}: project ${Math.min(p.scopeIndex + 1, p.scopes)}/${p.scopes} ${p.scopeName ?? ''} — ${p.tasks} tasks, ${p.steps} pages`;
+        const line = `${connectionId}: scope ${Math.min(p.scopeIndex + 1, p.scopes)}/${p.scopes} ${p.scopeName ?? ''} — ${p.tasks} records read, ${p.steps} steps`;
         if (line !== last) console.error(`  ${line}`);
         last = line;
       },
@@ -19,7 +19,7 @@ function progressPrinter(connectionId: string): { update(p: SyncProgress): void;
     };
   }
   const bar = new cliProgress.SingleBar(
-    { format: `  ${connectionId} |{bar}| {value}/{total} projects · {tasks} tasks · {pages} pages · {scope}`, hideCursor: true, clearOnComplete: false, stream: process.stderr },
+    { format: `  ${connectionId} |{bar}| {value}/{total} scopes · {tasks} records read · {pages} steps · {scope}`, hideCursor: true, clearOnComplete: false, stream: process.stderr },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
@@ -58,7 +58,14 @@ export function describeTotals(t: SyncTotals): string {
   const c = t.counts;
   const written = (k: string) => (c[`${k}.inserted`] ?? 0) + (c[`${k}.updated`] ?? 0);
   const calls = Object.values(t.apiCalls).reduce((a, b) => a + b, 0);
-  return `${c.tasks ?? 0} tasks read; written: ${written('assets')} assets, ${written('versions')} versions, ${written('comments')} comments, ${written('decisions')} decisions, ${written('transitions')} stage transitions; ${c.tombstoned ?? 0} tombstoned; ${c.rejected ?? 0} rejected; ${calls} API calls`;
+  const read =
+    c.files !== undefined || c['files.inserted'] !== undefined
+      ? `${c.files ?? 0} files read; written: ${written('files')} files, ${written('file_revisions')} revisions, ${written('file_comments')} comments`
+      : `${c.tasks ?? 0} tasks read; written: ${written('assets')} assets, ${written('versions')} versions, ${written('comments')} comments, ${written('decisions')} decisions, ${written('transitions')} stage transitions`;
+  const linking = c['linking.files']
+    ? `; linking: ${c['linking.linked'] ?? 0} of ${c['linking.files']} files linked (${c['linking.explicit'] ?? 0} explicitly, ${c['linking.byName'] ?? 0} by name), ${c['linking.orphans'] ?? 0} orphaned, ${c['linking.misnamed'] ?? 0} misnamed, ${c['linking.conflicts'] ?? 0} conflicts`
+    : '';
+  return `${read}; ${c.tombstoned ?? 0} tombstoned; ${c.rejected ?? 0} rejected; ${calls} API calls${linking}`;
 }
 
 export async function printStatus(rt: Runtime, only?: string): Promise<void> {
@@ -83,7 +90,7 @@ export function printAttention(files: FileAttention[], total: number): void {
   console.log(`  files needing attention (${total}${total > files.length ? `, first ${files.length}` : ''}):`);
   for (const f of files) {
     const fix = f.suggestion ? ` → rename to ${f.suggestion}` : '';
-    const kept = f.assetName && f.state === 'misnamed' ? ` (still linked to "${f.assetName}")` : '';
+    const kept = f.assetName ? (f.keptLink ? ` (still linked to "${f.assetName}")` : ` (belongs to "${f.assetName}", not linked)`) : '';
     console.log(`    ${f.state.padEnd(8)} ${f.name}${kept}: ${f.reason ?? ''}${fix}`);
   }
 }
@@ -92,13 +99,14 @@ export function printSummary(s: ConnectionSummary): void {
   const age = s.cursorAgeSeconds === null ? 'no cursor' : `cursor ${formatAge(s.cursorAgeSeconds)} old`;
   console.log(`${s.connectionId} (${s.vendor}): ${s.state}${s.stateMessage ? ` — ${s.stateMessage}` : ''}`);
   console.log(`  last sync ${s.lastSyncFinishedAt ?? 'never'}; last success ${s.lastSuccessAt ?? 'never'}; ${age}`);
-  console.log(`  projects ${s.projects} · assets ${s.assets} · versions ${s.versions} · comments ${s.comments} · decisions ${s.decisions} · stage transitions ${s.transitions} · deleted ${s.deletedAssets} · rejected ${s.rejectedOpen}`);
+  const fileStore = s.files !== null && s.assets === 0 && s.projects === 0;
+  if (!fileStore) console.log(`  projects ${s.projects} · assets ${s.assets} · versions ${s.versions} · comments ${s.comments} · decisions ${s.decisions} · stage transitions ${s.transitions} · deleted ${s.deletedAssets} · rejected ${s.rejectedOpen}`);
   if (s.files) {
     const f = s.files;
-    console.log(`  files ${f.total}: linked ${f.linked} · orphaned ${f.orphan} · misnamed ${f.misnamed} · conflicts ${f.conflict} · trashed ${f.trashed} · revisions ${f.revisions} · comments ${f.comments}`);
+    console.log(`  files ${f.total}: linked ${f.linked} · orphaned ${f.orphan} · misnamed ${f.misnamed} · conflicts ${f.conflict} · trashed ${f.trashed} · revisions ${f.revisions} · comments ${f.comments}${fileStore ? ` · rejected ${s.rejectedOpen}` : ''}`);
   }
   const stages = Object.entries(s.assetsByStage).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(' · ');
-  console.log(`  assets per stage: ${stages || '—'}`);
+  if (!fileStore) console.log(`  assets per stage: ${stages || '—'}`);
   if (s.lastRun) console.log(`  last run: ${s.lastRun.mode} ${s.lastRun.status}, ${s.lastRun.apiCallsTotal} API calls (${Object.entries(s.lastRun.apiCalls).map(([k, v]) => `${k} ${v}`).join(', ')})`);
   if (s.lastError) console.log(`  last error: ${s.lastError}`);
 }

@@ -109,13 +109,15 @@ export interface FileAttention {
   suggestion: string | null;
   /** The asset the file is (still) linked to, when it is: a renamed file keeps its link and is reported. */
   assetName: string | null;
+  /** True when the file keeps the link it had before its name broke the pattern. */
+  keptLink: boolean;
   since: string;
 }
 
 /** Files that need attention (orphans, misnamed, conflicts), misnamed first: what `stageline status` lists. */
 export async function filesNeedingAttention(db: Db, connectionId?: string, limit = 20): Promise<FileAttention[]> {
   const { rows } = await db.query(
-    `SELECT l.connection_id, l.external_id, l.name, l.state, l.reason, l.suggestion, a.name AS asset_name, l.since
+    `SELECT l.connection_id, l.external_id, l.name, l.state, l.reason, l.suggestion, a.name AS asset_name, coalesce((l.detail ->> 'keptLink')::boolean, false) AS kept_link, l.since
        FROM ops.file_links l LEFT JOIN core.assets a ON a.id = l.asset_id
       WHERE l.state <> 'linked' AND ($1::text IS NULL OR l.connection_id = $1)
       ORDER BY CASE l.state WHEN 'conflict' THEN 0 WHEN 'misnamed' THEN 1 ELSE 2 END, l.since DESC, l.name LIMIT $2`,
@@ -123,6 +125,6 @@ export async function filesNeedingAttention(db: Db, connectionId?: string, limit
   );
   return rows.map((r) => ({
     connectionId: r.connection_id, fileId: r.external_id, name: r.name, state: r.state, reason: r.reason, suggestion: r.suggestion,
-    assetName: r.asset_name, since: r.since.toISOString(),
+    assetName: r.asset_name, keptLink: r.kept_link, since: r.since.toISOString(),
   }));
 }
