@@ -9,9 +9,13 @@ import { invalidConfig, toFailure } from './failures';
 import { planAsana, pullAsanaChanges, stepAsana, type Scope, type StepResult } from './asana';
 import { planDrive, pullDriveChanges, stepDrive } from './drive';
 import { linkWorkspace, type LinkingSummary } from './linking';
+import { enforceWorkspace, type EnforcementRound } from './enforce';
+import { drainOutbox, type DrainResult } from './outbox';
 
 export type { Scope, StepResult } from './asana';
 export type { LinkingSummary } from './linking';
+export type { EnforcementRound } from './enforce';
+export type { DrainResult } from './outbox';
 
 export interface BeginSyncInput {
   connectionId: string;
@@ -107,6 +111,22 @@ export function createActivities(deps: ActivityDeps) {
         }
         return summary;
       });
+    },
+
+    /** Standards: evaluate the assets that changed, keep violations, queue the writes (nothing is sent here). */
+    async enforce(input: { connectionId: string; syncRunId: string }): Promise<EnforcementRound> {
+      return run(async () => {
+        const round = await enforceWorkspace(deps.db, deps.config(), { now: deps.clock().toISOString() });
+        await withTransaction(deps.db, (tx) =>
+          addRunCounts(tx, input.syncRunId, { 'rules.evaluated': round.evaluated, 'rules.opened': round.opened, 'rules.resolved': round.resolved, 'rules.queued': round.queued }, {}),
+        );
+        return round;
+      });
+    },
+
+    /** Sends one connection's pending writes, within its rate limit. */
+    async drainOutbox(input: { connectionId: string; syncRunId?: string }): Promise<DrainResult> {
+      return run(() => drainOutbox(withHeartbeat, input));
     },
 
     async finishSync(input: { connectionId: string; syncRunId: string; error?: { type: string; message: string } | null }): Promise<SyncTotals> {

@@ -12,6 +12,7 @@ import type { PoolClient } from 'pg';
 import { contentHash, stableId } from '../mapping/ids';
 import { linkFiles, reconcileVersions, toAssetLink, type FileLink, type LinkableAsset, type LinkableFile, type VersionCandidate } from '../mapping/linking';
 import { createNaming, DEFAULT_NAMING, type Naming } from '../mapping/naming';
+import { readStamp } from '../connectors/stamp';
 import type { ActivityDeps } from './context';
 import { attributeVersions, withTransaction } from './db/store';
 import { upsertRows, type Column } from './db/upsert';
@@ -426,7 +427,8 @@ async function projectComments(tx: PoolClient, fileAsset: Map<string, string>, n
     const author = c.author_name ? (byName.get(norm(c.author_name)) ?? null) : null;
     authorUpdates.push({ id: c.id, author });
     const assetId = fileAsset.get(c.file_id);
-    if (!assetId) continue;
+    // Stageline's own comments (stamped, connectors/stamp.ts) are its writes coming back, not feedback.
+    if (!assetId || readStamp(c.body) !== null) continue;
     if (author === null && c.deleted_at === null) {
       s.unmatchedComments++;
       if (c.author_name) unmatched.add(norm(c.author_name));

@@ -134,6 +134,42 @@ simulate
     await sim.stop();
   });
 
+const rules = program.command('rules').description('the standards of stageline.yaml: what they find, what they would write');
+rules
+  .command('preview')
+  .description('what enforcement would flag and write now, per asset and tool (every rule taken as enforced); writes nothing')
+  .option('--rule <id>', 'only this rule')
+  .option('--connection <id>', 'only assets of (or files in) this connection')
+  .option('--json', 'the whole plan as JSON')
+  .action(async (opts: { rule?: string; connection?: string; json?: boolean }) => {
+    const cfg = readConfigOrExit();
+    if (opts.rule && !cfg.rules.some((r) => r.id === opts.rule)) {
+      console.error(`no rule "${opts.rule}" in stageline.yaml (rules: ${cfg.rules.map((r) => r.id).join(', ') || 'none'})`);
+      process.exitCode = 2;
+      return;
+    }
+    const rt = await openRuntime({ config: cfg });
+    try {
+      const { rulesPreview } = await import('./rules');
+      await rulesPreview(rt, opts);
+    } finally {
+      await rt.close();
+    }
+  });
+rules
+  .command('check')
+  .description('check the rules against what has been synced (fields they name that no task has); exit 2 on a problem')
+  .action(async () => {
+    const cfg = readConfigOrExit();
+    const rt = await openRuntime({ config: cfg });
+    try {
+      const { rulesCheck } = await import('./rules');
+      process.exitCode = await rulesCheck(rt);
+    } finally {
+      await rt.close();
+    }
+  });
+
 program
   .command('worker')
   .description('run a Stageline worker (TEMPORAL_ADDRESS, DATABASE_URL)')

@@ -83,6 +83,8 @@ export async function printStatus(rt: Runtime, only?: string): Promise<void> {
     }
     if (s.files && s.files.total > s.files.linked) printAttention(await filesNeedingAttention(rt.db, c.id, 10), s.files.total - s.files.linked);
   }
+  const { printViolations } = await import('./rules');
+  await printViolations(rt, only);
 }
 
 /** Files that need a person: conflicts, misnamed files (with the corrected name), orphans. */

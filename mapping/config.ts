@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { parseDocument, isMap, isSeq, isScalar, LineCounter, type Node } from 'yaml';
 import { DEFAULT_PIPELINE, SIDE_STAGES, StageId, type Issue } from './model';
 import { NamingConfig } from './naming';
+import { CalendarConfig } from './calendar';
+import { EnforcementConfig, RULE_KINDS, RulesConfig, rulesCrossFieldIssues } from './rules';
 
 const Duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration like 30s, 15m, 6h or 1d');
 
@@ -94,10 +96,16 @@ export const StagelineConfig = z
         timezone: z.string().default('UTC'),
         pipeline: z.array(StageId).min(2).default([...DEFAULT_PIPELINE]),
         linking: LinkingConfig.optional(),
+        /** Working days and holidays, for business-day SLAs (mapping/calendar.ts): Mon–Fri, no holidays by default. */
+        calendar: CalendarConfig.prefault({}),
       })
       .prefault({}),
     people: z.array(PersonConfig).default([]),
     connections: z.array(ConnectionConfig).min(1, 'at least one connection'),
+    /** How rules act: off, preview or enforce, overall and per connection (mapping/rules.ts). */
+    enforcement: EnforcementConfig.prefault({}),
+    /** The workspace's standards, as data (mapping/rules.ts). */
+    rules: RulesConfig.default([]),
   });
 export type StagelineConfig = z.infer<typeof StagelineConfig>;
 
@@ -142,6 +150,7 @@ function crossFieldIssues(data: unknown): Issue[] {
     if (emails.has(e)) issues.push({ code: 'custom', path: ['people', i, 'email'], message: `duplicate person ${e} (also people.${emails.get(e)})` });
     emails.set(e, i);
   });
+  issues.push(...rulesCrossFieldIssues(data));
   return issues;
 }
 
@@ -246,7 +255,13 @@ export function parseConfig(text: string, env: Record<string, string | undefined
       const path = i.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
       if (envPaths.has(path.join('.'))) continue;
       // A discriminated union with a bad tag only says "invalid input": say what was expected.
-      const message = i.code === 'invalid_union' && path[path.length - 1] === 'vendor' ? 'unknown vendor (expected: asana, drive)' : i.message;
+      const last = path[path.length - 1];
+      const message =
+        i.code === 'invalid_union' && last === 'vendor'
+          ? 'unknown vendor (expected: asana, drive)'
+          : i.code === 'invalid_union' && last === 'kind' && path[0] === 'rules'
+            ? `unknown rule kind (expected: ${RULE_KINDS.join(', ')})`
+            : i.message;
       issues.push({ code: i.code, path, message });
     }
   }

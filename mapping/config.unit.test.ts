@@ -151,3 +151,103 @@ ${body}`;
     ]);
   });
 });
+
+describe('stageline.yaml: rules, enforcement and the calendar', () => {
+  const withRules = (rules: string, extra = '') => `${good}${extra}rules:\n${rules}`;
+
+  it('defaults to no rules, preview mode, an "Ops status" field and a Monday–Friday week', () => {
+    const cfg = parseConfig(good, env);
+    expect(cfg.rules).toEqual([]);
+    expect(cfg.enforcement).toEqual({ mode: 'preview', ops_status_field: 'Ops status', connections: {} });
+    expect(cfg.workspace.calendar).toEqual({ workdays: ['mon', 'tue', 'wed', 'thu', 'fri'], holidays: [] });
+  });
+
+  it('reads every kind of rule, with their defaults', () => {
+    const cfg = parseConfig(
+      withRules(
+        `  - { id: file-naming, kind: naming, pattern: "{client}_{asset}_v{version}[.{ext}]", key: "{client}_{asset}", action: comment, mode: enforce }
+  - id: client-approval-before-delivery
+    kind: approval_gate
+    before: delivered
+    require: { creative_director: [approved], client: [approved, approved_with_changes] }
+    action: revert
+    scope: { projects: [Holiday], stages: [delivered, approved] }
+  - { id: client-review-sla, kind: review_sla, stage: client_review, business_days: 0.5, escalate_to: [creative_director] }
+  - { id: scope-creep, kind: revision_cap, max_rounds: 3 }
+  - { id: brief_complete, kind: required_fields, before: in_progress, fields: [owner, due_date, Brief link], connections: { agency-asana: enforce } }
+`,
+        'enforcement: { mode: enforce, ops_status_field: Stageline, connections: { agency-asana: preview } }\n',
+      ).replace('timezone: Europe/London }', 'timezone: Europe/London, calendar: { workdays: [sun, mon, tue, wed, thu], holidays: ["2026-12-25"] } }')
+        .replace('roles: [creative_director] }', 'roles: [creative_director] }\n  - { domain: client.example, roles: [client] }'),
+      env,
+    );
+    expect(cfg.rules.map((r) => [r.id, r.kind, r.action])).toEqual([
+      ['file-naming', 'naming', 'comment'],
+      ['client-approval-before-delivery', 'approval_gate', 'revert'],
+      ['client-review-sla', 'review_sla', 'flag'],
+      ['scope-creep', 'revision_cap', 'flag'],
+      ['brief_complete', 'required_fields', 'flag'],
+    ]);
+    expect(cfg.rules[0]).toMatchObject({ target: 'files' });
+    expect(cfg.rules[2]).toMatchObject({ business_days: 0.5, remind_at: 0.5 });
+    expect(cfg.enforcement).toEqual({ mode: 'enforce', ops_status_field: 'Stageline', connections: { 'agency-asana': 'preview' } });
+    expect(cfg.workspace.calendar).toEqual({ workdays: ['sun', 'mon', 'tue', 'wed', 'thu'], holidays: ['2026-12-25'] });
+  });
+
+  it('reports every rule problem at once, each at its exact path and line', () => {
+    const p = problems(
+      withRules(
+        `  - { id: gate, kind: approval_gate, before: delivered, require: { client: [approved] } }
+  - id: gate
+    kind: approval_gate
+    before: deliverd
+    require: { creative_director: [approved], client_lead: [approved] }
+  - { id: sla, kind: review_sla, stage: client_review, business_days: 2, escalate_to: [account_lead], action: revert }
+  - { id: names, kind: naming, pattern: "{client}_{campain}_v{version}.{ext}", key: "{client}" }
+  - { id: brief, kind: required_fields, before: in_progress, fields: [owner], connections: { agency-drive: enforce }, scope: { stages: [wip] } }
+`,
+        'enforcement: { connections: { agency-monday: off } }\n',
+      ),
+    );
+    expect(p).toEqual(expect.arrayContaining([
+      { path: 'rules.0.require.client', code: 'custom', line: 16, message: 'no person has the role "client" (roles: creative_director)' },
+      { path: 'rules.1.id', code: 'custom', line: 17, message: 'duplicate rule id "gate" (also rules.0.id)' },
+      { path: 'rules.1.before', code: 'custom', line: 19, message: expect.stringMatching(/^"deliverd" is not a stage of the pipeline \(brief, in_progress, .*on_hold, cancelled\)$/) },
+      { path: 'rules.1.require.client_lead', code: 'custom', line: 20, message: 'no person has the role "client_lead" (roles: creative_director)' },
+      { path: 'rules.2.escalate_to.0', code: 'custom', line: 21, message: expect.stringMatching(/no person has the role "account_lead"/) },
+      { path: 'rules.2.action', code: 'custom', line: 21, message: 'revert is only for approval_gate rules (a review_sla rule can flag or comment)' },
+      { path: 'rules.3.pattern', code: 'invalid_pattern', line: 22, message: expect.stringMatching(/unknown placeholder \{campain\}/) },
+      { path: 'rules.4.connections.agency-drive', code: 'custom', line: 23, message: 'no connection "agency-drive" (connections: agency-asana)' },
+      { path: 'rules.4.scope.stages.0', code: 'custom', line: 23, message: expect.stringMatching(/"wip" is not a stage/) },
+      { path: 'enforcement.connections.agency-monday', code: 'custom', line: 14, message: 'no connection "agency-monday" (connections: agency-asana)' },
+    ]));
+    expect(p).toHaveLength(10);
+  });
+
+  it('reports schema errors in rules at their paths: unknown kind, bad values, unknown keys', () => {
+    const p = problems(withRules(`  - { id: x, kind: deadline }
+  - { id: Bad Id, kind: revision_cap, max_rounds: -1, surprise: 1 }
+  - { id: sla, kind: review_sla, stage: client_review, business_days: 0, remind_at: 1 }
+  - { id: gate, kind: approval_gate, before: delivered, require: { creative_director: [rejected] }, action: delete, mode: on }
+`, 'enforcement: { mode: strict }\n').replace('timezone: Europe/London }', 'timezone: Europe/London, calendar: { workdays: [monday], holidays: ["25/12/2026"] } }'));
+    expect(p.map((x) => x.path).sort()).toEqual([
+      'enforcement.mode', 'rules.0.kind', 'rules.1', 'rules.1.id', 'rules.1.max_rounds', 'rules.2.business_days', 'rules.2.remind_at',
+      'rules.3.action', 'rules.3.mode', 'rules.3.require.creative_director.0', 'workspace.calendar.holidays.0', 'workspace.calendar.workdays.0',
+    ]);
+    expect(p.find((x) => x.path === 'rules.0.kind')?.message).toBe('unknown rule kind (expected: naming, approval_gate, review_sla, revision_cap, required_fields)');
+    expect(p.find((x) => x.path === 'rules.3.require.creative_director.0')?.message).toMatch(/changes_requested and rejected void an approval/);
+    expect(p.every((x) => typeof x.line === 'number')).toBe(true);
+  });
+
+  it('checks a naming rule’s key and parts against the workspace pattern it inherits', () => {
+    expect(problems(withRules('  - { id: names, kind: naming, key: "{client}_{brand}" }\n'))).toEqual([
+      expect.objectContaining({ path: 'rules.0.key', code: 'invalid_pattern', message: expect.stringMatching(/the key uses \{brand\}, which the pattern does not have/) }),
+    ]);
+    expect(problems(withRules("  - { id: names, kind: naming, parts: { size: '(\\d+)x(\\d+)' } }\n"))).toEqual([
+      expect.objectContaining({ path: 'rules.0.parts.size', message: expect.stringMatching(/capturing group/) }),
+    ]);
+    expect(problems(withRules('  - { id: names, kind: naming, pattern: "{client}_v{version}.{ext}" }\n'))).toEqual([
+      expect.objectContaining({ path: 'rules.0.pattern', message: expect.stringMatching(/^this pattern does not fit the key the rule takes from the workspace, "{client}_{campaign}_{asset}-{size}" \(the key uses {campaign}, which the pattern does not have .*\): give the rule a key$/) }),
+    ]);
+  });
+});

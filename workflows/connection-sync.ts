@@ -98,6 +98,9 @@ export async function connectionSync(input: ConnectionSyncInput): Promise<SyncTo
     }
     // Files and tasks from every tool, joined into assets (and versions renumbered) across connections.
     await acts.linkAssets({ connectionId: input.connectionId, syncRunId: state.plan.syncRunId });
+    // Standards over what changed, then the writes back into each tool that has some waiting.
+    const round = await acts.enforce({ connectionId: input.connectionId, syncRunId: state.plan.syncRunId });
+    for (const id of round.pendingConnections) await acts.drainOutbox({ connectionId: id, syncRunId: state.plan.syncRunId });
     const totals = await bookkeeping.finishSync({ connectionId: input.connectionId, syncRunId: state.plan.syncRunId, error: null });
     done = true;
     return totals;

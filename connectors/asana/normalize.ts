@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { personId, stableId } from '../../mapping/ids';
 import { driveFileIdsIn } from '../../mapping/linking';
+import { readStamp } from '../stamp';
 import {
   Asset, AssetLink, Comment, Decision, type Person, Project, StageTransition, Version,
   emptyBatch, toIssues, type Batch, type DecisionKind, type FieldValue, type Normalized,
@@ -279,6 +280,8 @@ type PersonFn = (u: Story['created_by']) => string | null;
 function pushComments(stories: Story[], thread: string | null, assetId: string, conn: string, person: PersonFn, out: Batch): void {
   for (const s of stories) {
     if (!(s.type === 'comment' || s.resource_subtype === 'comment_added')) continue;
+    // Stageline's own comments (stamped when written, connectors/stamp.ts) are its writes coming back, not feedback.
+    if (readStamp(s.text) !== null) continue;
     const c = validate(Comment, {
       id: stableId(conn, 'asana_story', s.gid),
       connectionId: conn,

@@ -4,6 +4,8 @@
 // they take the same limiter. Idempotence across retries is the outbox's job; this file only avoids
 // a write whose target is already there when the caller says what is there.
 import Asana from 'asana';
+import { z } from 'zod';
+import { stripStamp } from '../stamp';
 import { CallCounter, ConnectorError } from '../types';
 import { AbortedRequest, asanaError, type AsanaClientOptions } from './client';
 import { manifest } from './manifest';
@@ -19,6 +21,42 @@ import type { AsanaTaskRaw } from './raw';
 export type CustomFieldWriteValue = string | number | null | string[] | { date: string } | { date_time: string };
 export type CustomFieldWrites = Record<string, CustomFieldWriteValue>;
 
+/** What `ensureEnumField` found or made. */
+export interface EnsuredEnumField {
+  fieldGid: string;
+  /** Every requested option name → its option gid. */
+  options: Record<string, string>;
+  created: {
+    field: boolean;
+    /** Option names added to an existing field (a new field is created with all of them: not listed). */
+    options: string[];
+    /** Projects the field was added to. */
+    projects: string[];
+    /** Options that existed but were disabled ("trashed" in Asana) and were enabled again. */
+    reenabled: string[];
+  };
+}
+
+// The definition fields ensureEnumField reads (asana_oas.yaml CustomFieldCompact/CustomFieldBase).
+// `type` is deprecated in favour of `resource_subtype` but still served; both are read.
+const FIELD_DEF_FIELDS = ['name', 'resource_subtype', 'type', 'enum_options.name', 'enum_options.enabled'];
+const CUSTOM_FIELD_FIELDS = FIELD_DEF_FIELDS.join(',');
+const SETTING_FIELDS = FIELD_DEF_FIELDS.map((f) => `custom_field.${f}`).join(',');
+/** "A custom field can have at most 500 enum options (including disabled options)": asana_oas.yaml, createEnumOptionForCustomField. */
+const MAX_ENUM_OPTIONS = 500;
+
+const Gid = z.string().regex(/^\d+$/);
+const FieldDefRaw = z.looseObject({
+  gid: Gid,
+  name: z.string(),
+  type: z.string().nullish(),
+  resource_subtype: z.string().nullish(),
+  enum_options: z.array(z.looseObject({ gid: Gid, name: z.string(), enabled: z.boolean().nullish() })).nullish(),
+});
+type FieldDef = z.infer<typeof FieldDefRaw>;
+const SettingRaw = z.looseObject({ gid: Gid, custom_field: FieldDefRaw.nullish() });
+const Created = z.looseObject({ gid: Gid });
+
 /* eslint-disable @typescript-eslint/no-explicit-any -- the SDK's bodies and results are `any` (vendor-apis.md §1.8) */
 type Sdk = Record<string, any>;
 
@@ -26,7 +64,7 @@ const GID = /^\d+$/;
 
 export class AsanaWriter {
   readonly counter: CallCounter;
-  private readonly api: { tasks: Sdk; stories: Sdk; sections: Sdk };
+  private readonly api: { tasks: Sdk; stories: Sdk; sections: Sdk; customFields: Sdk; settings: Sdk; projects: Sdk };
   private readonly limiter: AsanaClientOptions['limiter'];
   private readonly abortIf: () => boolean;
 
@@ -36,7 +74,14 @@ export class AsanaWriter {
     (client.authentications as Sdk).token.accessToken = opts.token;
     client.timeout = opts.timeoutMs ?? 60_000;
     client.RETURN_COLLECTION = false;
-    this.api = { tasks: new Asana.TasksApi(client), stories: new Asana.StoriesApi(client), sections: new Asana.SectionsApi(client) };
+    this.api = {
+      tasks: new Asana.TasksApi(client),
+      stories: new Asana.StoriesApi(client),
+      sections: new Asana.SectionsApi(client),
+      customFields: new Asana.CustomFieldsApi(client),
+      settings: new Asana.CustomFieldSettingsApi(client),
+      projects: new Asana.ProjectsApi(client),
+    };
     this.limiter = opts.limiter;
     this.abortIf = opts.abortIf ?? (() => false);
     this.counter = opts.counter ?? new CallCounter();
@@ -60,7 +105,8 @@ export class AsanaWriter {
   /** https://developers.asana.com/reference/createstoryfortask — a plain-text comment, shown as by the token's user. */
   async addComment(taskGid: string, text: string): Promise<{ gid: string; createdAt: string | null }> {
     assertGid('taskGid', taskGid);
-    if (text.trim() === '') throw new ConnectorError('invalid_config', 'Asana addComment: the comment text is empty');
+    // A stamp alone (connectors/stamp.ts) is not a comment: it would post an invisible story.
+    if (stripStamp(text).trim() === '') throw new ConnectorError('invalid_config', 'Asana addComment: the comment text is empty');
     const body = await this.call('POST /tasks/{gid}/stories', () =>
       this.api.stories.createStoryForTask({ data: { text } }, taskGid, { opt_fields: 'created_at' }),
     );
@@ -79,6 +125,133 @@ export class AsanaWriter {
     // The SDK also copies `opts` into the query string, so this request carries a harmless
     // `?body=[object Object]` (observed against a loopback server; README Behaviours).
     await this.call('POST /sections/{gid}/addTask', () => this.api.sections.addTaskForSection(sectionGid, { body: { data: { task: taskGid } } }));
+  }
+
+  /**
+   * Makes sure the workspace has an enum custom field called `name` (exact, case-sensitive match)
+   * with an enabled option for each of `optionNames`, on each of `projectGids`; returns its gid
+   * and each option's gid. Reads first, then writes only what is missing:
+   *
+   * 1. `GET /workspaces/{ws}/custom_fields?limit=100` — every page (the workspace's field library).
+   * 2. `GET /projects/{p}/custom_field_settings?limit=100` — every page, once per project (which
+   *    projects already have the field; also finds a project-local field of that name, which the
+   *    library listing does not show).
+   * 3. `POST /custom_fields` — only when no field of that name exists: created as an enum with all
+   *    options, `has_notifications_enabled: false` (a status written by a bot should not notify
+   *    every follower of every task).
+   * 4. `PUT /enum_options/{gid}` `{enabled: true}` — per requested option that exists but is
+   *    disabled; `POST /custom_fields/{gid}/enum_options` — per requested option that is missing.
+   * 5. `POST /projects/{p}/addCustomFieldSetting` `{custom_field, is_important: true}` — per
+   *    project without the field.
+   *
+   * A second call with the same arguments therefore makes only the reads of steps 1 and 2: one
+   * call per page of the workspace's fields plus one per page of each project's settings (with
+   * fewer than 100 of each, 1 + projectGids.length calls) and writes nothing. A field of that name
+   * but another type is `invalid_config` naming it; nothing is written then.
+   * Not safe against a concurrent run (two could both create the field): callers serialise it.
+   */
+  async ensureEnumField(workspaceGid: string, projectGids: string[], name: string, optionNames: string[]): Promise<EnsuredEnumField> {
+    assertGid('workspaceGid', workspaceGid);
+    for (const p of projectGids) assertGid('projectGid', p);
+    if (typeof name !== 'string' || name.trim() === '') throw new ConnectorError('invalid_config', 'Asana ensureEnumField: the field name is empty');
+    const wanted = [...new Set(optionNames)];
+    if (wanted.some((o) => typeof o !== 'string' || o.trim() === '')) throw new ConnectorError('invalid_config', `Asana ensureEnumField: an option name of "${name}" is empty`);
+    const projects = [...new Set(projectGids)];
+
+    // 1, 2: reads.
+    // https://developers.asana.com/reference/getcustomfieldsforworkspace
+    const library = (
+      await this.listAll('GET /workspaces/{gid}/custom_fields', (offset) =>
+        this.api.customFields.getCustomFieldsForWorkspace(workspaceGid, { limit: manifest.pageSize.max, opt_fields: CUSTOM_FIELD_FIELDS, ...(offset ? { offset } : {}) }),
+      )
+    ).map((f) => parseOr(FieldDefRaw, f, 'GET /workspaces/{gid}/custom_fields'));
+    const onProject = new Map<string, FieldDef[]>();
+    for (const p of projects) {
+      // https://developers.asana.com/reference/getcustomfieldsettingsforproject
+      const settings = await this.listAll('GET /projects/{gid}/custom_field_settings', (offset) =>
+        this.api.settings.getCustomFieldSettingsForProject(p, { limit: manifest.pageSize.max, opt_fields: SETTING_FIELDS, ...(offset ? { offset } : {}) }),
+      );
+      onProject.set(p, settings.flatMap((s) => parseOr(SettingRaw, s, 'GET /projects/{gid}/custom_field_settings').custom_field ?? []));
+    }
+
+    const created: EnsuredEnumField['created'] = { field: false, options: [], projects: [], reenabled: [] };
+    let field = library.find((f) => f.name === name) ?? [...onProject.values()].flat().find((f) => f.name === name);
+    if (field) {
+      const type = field.resource_subtype ?? field.type;
+      if (type !== 'enum') {
+        throw new ConnectorError(
+          'invalid_config',
+          `Asana custom field "${field.name}" (${field.gid}) is a ${type ?? 'field of unknown type'}, not an enum: rename it in Asana or configure another field name for Stageline`,
+        );
+      }
+    } else {
+      if (wanted.length === 0) throw new ConnectorError('invalid_config', `Asana ensureEnumField: cannot create "${name}" without options (an enum field needs at least one)`);
+      // https://developers.asana.com/reference/createcustomfield
+      const body = await this.call('POST /custom_fields', () =>
+        this.api.customFields.createCustomField(
+          { data: { workspace: workspaceGid, name, resource_subtype: 'enum', enum_options: wanted.map((o) => ({ name: o })), has_notifications_enabled: false } },
+          { opt_fields: CUSTOM_FIELD_FIELDS },
+        ),
+      );
+      field = parseOr(FieldDefRaw, body?.data, 'POST /custom_fields');
+      created.field = true;
+    }
+    const fieldGid = field.gid;
+
+    // 4: options.
+    const existing = field.enum_options ?? [];
+    let count = existing.length;
+    const options: Record<string, string> = {};
+    for (const o of wanted) {
+      const same = existing.filter((x) => x.name === o);
+      const live = same.find((x) => x.enabled !== false);
+      if (live) {
+        options[o] = live.gid;
+        continue;
+      }
+      const trashed = same[0];
+      if (trashed) {
+        // https://developers.asana.com/reference/updateenumoption — a disabled option cannot be
+        // written to a task, and adding a second one of the same name would leave two in the UI.
+        await this.call('PUT /enum_options/{gid}', () => this.api.customFields.updateEnumOption(trashed.gid, { body: { data: { enabled: true } }, opt_fields: 'name,enabled' }));
+        options[o] = trashed.gid;
+        created.reenabled.push(o);
+        continue;
+      }
+      if (count >= MAX_ENUM_OPTIONS) throw new ConnectorError('invalid_config', `Asana custom field "${name}" (${fieldGid}) already has ${MAX_ENUM_OPTIONS} options, Asana's maximum: cannot add "${o}"`);
+      // https://developers.asana.com/reference/createenumoptionforcustomfield (the SDK also copies
+      // `opts`, body included, into the query string, as for addTask: README Behaviours)
+      const body = await this.call('POST /custom_fields/{gid}/enum_options', () =>
+        this.api.customFields.createEnumOptionForCustomField(fieldGid, { body: { data: { name: o } }, opt_fields: 'name,enabled' }),
+      );
+      options[o] = parseOr(Created, body?.data, 'POST /custom_fields/{gid}/enum_options').gid;
+      created.options.push(o);
+      count++;
+    }
+
+    // 5: projects.
+    for (const p of projects) {
+      if ((onProject.get(p) ?? []).some((f) => f.gid === fieldGid)) continue;
+      // https://developers.asana.com/reference/addcustomfieldsettingforproject — is_important shows
+      // the field as a column in the project's list view.
+      await this.call('POST /projects/{gid}/addCustomFieldSetting', () =>
+        this.api.projects.addCustomFieldSettingForProject({ data: { custom_field: fieldGid, is_important: true } }, p, { opt_fields: 'is_important' }),
+      );
+      created.projects.push(p);
+    }
+    return { fieldGid, options, created };
+  }
+
+  private async listAll(endpoint: string, fetchPage: (offset: string | undefined) => Promise<any>): Promise<unknown[]> {
+    const out: unknown[] = [];
+    let offset: string | undefined;
+    do {
+      const body = await this.call(endpoint, () => fetchPage(offset));
+      if (!Array.isArray(body?.data)) throw new ConnectorError('schema_drift', `Asana ${endpoint}: the answer has no data list`, { endpoint });
+      out.push(...(body.data as unknown[]));
+      offset = body.next_page?.offset ?? undefined;
+    } while (offset);
+    return out;
   }
 
   private async call<T = any>(endpoint: string, fn: () => Promise<T>): Promise<T> {
@@ -100,6 +273,16 @@ export class AsanaWriter {
 
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
+
+/** A vendor answer in the shape we rely on, or `schema_drift` naming the endpoint. */
+function parseOr<S extends z.ZodType>(schema: S, value: unknown, endpoint: string): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new ConnectorError('schema_drift', `Asana ${endpoint}: unexpected answer at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`, { endpoint });
+  }
+  return r.data;
+}
 
 /** A gid goes into a URL path: anything but digits is a caller's bug, refused before it is sent. */
 function assertGid(what: string, gid: string): void {

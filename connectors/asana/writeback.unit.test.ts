@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiter } from '../limiter';
+import { readStamp, stampText, stripStamp } from '../stamp';
 import { CallCounter, ConnectorError } from '../types';
 import { AsanaClient } from './client';
 import { AsanaTaskRaw } from './raw';
@@ -208,5 +209,250 @@ describe('AsanaWriter errors', () => {
     sim.control.revokeToken('writer-revoked');
     const revoked = new AsanaWriter({ token: 'writer-revoked', baseUrl, limiter: limiter() });
     await expect(revoked.moveToSection(taskAt(6).gid, project.sections[0]!.gid)).rejects.toMatchObject({ kind: 'auth_revoked' });
+  });
+});
+
+describe('AsanaWriter.ensureEnumField', () => {
+  // A simulator of its own, so that call counts and the workspace's field library are this block's.
+  let fsim: AsanaSimulator;
+  let fbase: string;
+  let ws: string;
+  let p1: ProjectRec;
+  let p2: ProjectRec;
+  const OPS = 'Ops status';
+  const STATUSES = ['Compliant', 'Approval missing', 'Misnamed file', 'Review overdue', 'Scope creep', 'Missing fields'];
+  const fwriter = (counter = new CallCounter()) => new AsanaWriter({ token: SIM_DEFAULT_TOKEN, baseUrl: fbase, limiter: limiter(), counter });
+  const freader = () => new AsanaClient({ token: SIM_DEFAULT_TOKEN, baseUrl: fbase, limiter: limiter() });
+
+  beforeAll(async () => {
+    fsim = createAsanaSimulator({ generate: { seed: 'ops-field', tasks: 60, projects: 3 } });
+    fbase = (await fsim.start()).baseUrl;
+    ws = fsim.control.dataset.workspace.gid;
+    [p1, p2] = fsim.control.dataset.projects as [ProjectRec, ProjectRec];
+  });
+  afterAll(async () => {
+    await fsim?.stop();
+  });
+
+  it('creates the field with every option, adds it to each project, and a second run only reads', async () => {
+    expect(fsim.control.customFieldByName(OPS)).toBeNull();
+    const first = new CallCounter();
+    const made = await fwriter(first).ensureEnumField(ws, [p1.gid, p2.gid], OPS, STATUSES);
+
+    expect(first.toJSON()).toEqual({
+      'GET /projects/{gid}/custom_field_settings': 2,
+      'GET /workspaces/{gid}/custom_fields': 1,
+      'POST /custom_fields': 1,
+      'POST /projects/{gid}/addCustomFieldSetting': 2,
+    });
+    expect(made.created).toEqual({ field: true, options: [], projects: [p1.gid, p2.gid], reenabled: [] });
+    const inAsana = fsim.control.customFieldByName(OPS);
+    expect(inAsana).toMatchObject({ gid: made.fieldGid, type: 'enum', global: true, projectGids: [p1.gid, p2.gid] });
+    expect(inAsana?.options.map((o) => [o.name, o.gid, o.enabled])).toEqual(STATUSES.map((s) => [s, made.options[s], true]));
+
+    const second = new CallCounter();
+    const again = await fwriter(second).ensureEnumField(ws, [p1.gid, p2.gid], OPS, STATUSES);
+    expect(second.toJSON()).toEqual({ 'GET /projects/{gid}/custom_field_settings': 2, 'GET /workspaces/{gid}/custom_fields': 1 });
+    expect(again).toEqual({ fieldGid: made.fieldGid, options: made.options, created: { field: false, options: [], projects: [], reenabled: [] } });
+  });
+
+  it('a value written with the new field shows on the task, as a story by the integration user, and as an event', async () => {
+    const { fieldGid, options } = await fwriter().ensureEnumField(ws, [p1.gid], OPS, STATUSES);
+    const task = p1.tasks.find((t) => t.subtype === 'default_task')!;
+    const before = await freader().events(p1.gid, null);
+    if (before.ok) throw new Error('expected a 412 with a fresh sync token');
+
+    expect(await fwriter().setCustomFields(task.gid, { [fieldGid]: options['Approval missing']! })).toBe(true);
+
+    expect(fsim.control.taskCustomFieldValue(task.gid, OPS)).toBe('Approval missing');
+    const back = await freaderTask(task.gid);
+    expect(back.custom_fields.find((f) => f.gid === fieldGid)?.enum_value).toMatchObject({ gid: options['Approval missing'], name: 'Approval missing' });
+    expect(fsim.control.storiesOf(task.gid).at(-1)).toMatchObject({
+      resourceSubtype: 'enum_custom_field_changed',
+      type: 'system',
+      customField: OPS,
+      oldValue: null,
+      newValue: 'Approval missing',
+      authorEmail: 'ops-bot@lumenlark.example',
+      text: 'set Ops status to "Approval missing"',
+    });
+    const after = await freader().events(p1.gid, before.sync);
+    if (!after.ok) throw new Error('the sync token should still be valid');
+    const changes = (after.events as { action: string; resource: { gid: string }; user: { gid: string } | null; change?: { field: string; new_value?: { gid: string; enum_value?: { name: string } } } }[])
+      .filter((e) => e.action === 'changed' && e.resource.gid === task.gid);
+    expect(changes).toHaveLength(1);
+    expect(changes[0]?.change).toMatchObject({ field: 'custom_fields', new_value: { gid: fieldGid, enum_value: { name: 'Approval missing' } } });
+    expect(changes[0]?.user?.gid).toBe(fsim.control.dataset.users[0]!.gid);
+
+    // Same value again: Asana records nothing new (and setCustomFields with `current` would not even send it).
+    await fwriter().setCustomFields(task.gid, { [fieldGid]: options['Approval missing']! });
+    expect(fsim.control.storiesOf(task.gid).filter((s) => s.customField === OPS)).toHaveLength(1);
+  });
+
+  it('on a project without the field the write is a 400 (invalid_config); ensureEnumField for that project fixes it', async () => {
+    const p3 = fsim.control.dataset.projects[2]!;
+    const { fieldGid, options } = await fwriter().ensureEnumField(ws, [p1.gid], OPS, STATUSES);
+    const task = p3.tasks.find((t) => t.subtype === 'default_task')!;
+    await expect(fwriter().setCustomFields(task.gid, { [fieldGid]: options.Compliant! })).rejects.toMatchObject({
+      kind: 'invalid_config',
+      details: { status: 400, vendorMessage: expect.stringContaining('not on this task') },
+    });
+    const added = await fwriter().ensureEnumField(ws, [p1.gid, p3.gid], OPS, STATUSES);
+    expect(added.created.projects).toEqual([p3.gid]);
+    expect(await fwriter().setCustomFields(task.gid, { [fieldGid]: options.Compliant! })).toBe(true);
+    expect(fsim.control.taskCustomFieldValue(task.gid, OPS)).toBe('Compliant');
+  });
+
+  it('maps an existing field by name: adds the missing options, enables a trashed one, and adds it where it is missing', async () => {
+    const name = 'QA state';
+    const gid = fsim.control.createCustomField({ name, type: 'enum', options: ['Compliant', 'Scope creep', 'Someone else\'s option'], projectGids: [p1.gid] });
+    const trashed = fsim.control.customFieldByName(name)!.options.find((o) => o.name === 'Scope creep')!;
+    fsim.control.setEnumOptionEnabled(trashed.gid, false);
+    const counter = new CallCounter();
+
+    const r = await fwriter(counter).ensureEnumField(ws, [p1.gid, p2.gid], name, ['Compliant', 'Scope creep', 'Review overdue', 'Compliant']);
+
+    expect(r.fieldGid).toBe(gid);
+    expect(r.created).toEqual({ field: false, options: ['Review overdue'], projects: [p2.gid], reenabled: ['Scope creep'] });
+    expect(r.options['Scope creep']).toBe(trashed.gid);
+    expect(counter.toJSON()).toEqual({
+      'GET /projects/{gid}/custom_field_settings': 2,
+      'GET /workspaces/{gid}/custom_fields': 1,
+      'POST /custom_fields/{gid}/enum_options': 1,
+      'POST /projects/{gid}/addCustomFieldSetting': 1,
+      'PUT /enum_options/{gid}': 1,
+    });
+    const field = fsim.control.customFieldByName(name)!;
+    expect(field.options.map((o) => `${o.name}:${o.enabled}`)).toEqual(['Compliant:true', 'Scope creep:true', "Someone else's option:true", 'Review overdue:true']);
+    expect(field.projectGids).toEqual([p1.gid, p2.gid]);
+  });
+
+  it('finds a field that exists only on a project (not in the workspace library) instead of creating a second one', async () => {
+    const gid = fsim.control.createCustomField({ name: 'Local status', type: 'enum', options: ['Compliant'], projectGids: [p2.gid], local: true });
+    expect(fsim.control.customFieldByName('Local status')?.global).toBe(false);
+    const counter = new CallCounter();
+    const r = await fwriter(counter).ensureEnumField(ws, [p2.gid], 'Local status', ['Compliant']);
+    expect(r).toEqual({ fieldGid: gid, options: { Compliant: fsim.control.customFieldByName('Local status')!.options[0]!.gid }, created: { field: false, options: [], projects: [], reenabled: [] } });
+    expect(counter.toJSON()).toEqual({ 'GET /projects/{gid}/custom_field_settings': 1, 'GET /workspaces/{gid}/custom_fields': 1 });
+  });
+
+  it('a field of that name but another type is invalid_config naming it, and nothing is written', async () => {
+    const gid = fsim.control.createCustomField({ name: 'Compliance', type: 'text', projectGids: [p1.gid] });
+    const counter = new CallCounter();
+    const err = await fwriter(counter).ensureEnumField(ws, [p1.gid], 'Compliance', STATUSES).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect(err).toMatchObject({ kind: 'invalid_config', message: expect.stringContaining(`"Compliance" (${gid}) is a text`) });
+    expect(Object.keys(counter.toJSON()).every((k) => k.startsWith('GET '))).toBe(true);
+  });
+
+  it('reads every page of the workspace\'s fields', async () => {
+    for (let i = 0; i < 105; i++) fsim.control.createCustomField({ name: `Filler ${String(i).padStart(3, '0')}`, type: 'text' });
+    const counter = new CallCounter();
+    const r = await fwriter(counter).ensureEnumField(ws, [], OPS, ['Compliant']);
+    expect(r.created.field).toBe(false); // found on the first page; the rest are read all the same
+    expect(counter.toJSON()).toEqual({ 'GET /workspaces/{gid}/custom_fields': 2 });
+  });
+
+  it('refuses what it cannot do before sending anything', async () => {
+    const w = fwriter();
+    await expect(w.ensureEnumField('ws', [p1.gid], OPS, STATUSES)).rejects.toMatchObject({ kind: 'invalid_config' });
+    await expect(w.ensureEnumField(ws, ['../x'], OPS, STATUSES)).rejects.toMatchObject({ kind: 'invalid_config' });
+    await expect(w.ensureEnumField(ws, [p1.gid], ' ', STATUSES)).rejects.toMatchObject({ kind: 'invalid_config' });
+    await expect(w.ensureEnumField(ws, [p1.gid], OPS, ['Compliant', ''])).rejects.toMatchObject({ kind: 'invalid_config' });
+    expect(w.counter.total).toBe(0);
+    // An enum field needs an option: known only after the reads, so only reads were made.
+    await expect(w.ensureEnumField(ws, [], 'Brand new', [])).rejects.toMatchObject({ kind: 'invalid_config', message: expect.stringContaining('at least one') });
+    expect(Object.keys(w.counter.toJSON())).toEqual(['GET /workspaces/{gid}/custom_fields']);
+  });
+
+  it('a 429 on the way is rate_limited, and a rerun completes what is missing', async () => {
+    const name = 'Ops status (retry)';
+    fsim.control.injectFaults({ status: 429, method: 'POST', pathPrefix: '/projects/', retryAfterSeconds: 1 });
+    await expect(fwriter().ensureEnumField(ws, [p1.gid, p2.gid], name, ['Compliant'])).rejects.toMatchObject({ kind: 'rate_limited' });
+    expect(fsim.control.customFieldByName(name)?.projectGids).toEqual([]);
+    const r = await fwriter().ensureEnumField(ws, [p1.gid, p2.gid], name, ['Compliant']);
+    expect(r.created).toEqual({ field: false, options: [], projects: [p1.gid, p2.gid], reenabled: [] });
+  });
+
+  const freaderTask = async (gid: string) => AsanaTaskRaw.parse(await freader().task(gid));
+});
+
+describe('AsanaWriter.ensureEnumField on the wire', () => {
+  // The request shapes, as the SDK sends them, against a loopback server that answers like an
+  // empty workspace: the spec's bodies (asana_oas.yaml CustomFieldCreateRequest,
+  // AddCustomFieldSettingRequest, EnumOptionRequest) and the query strings.
+  let server: ReturnType<typeof createServer>;
+  let url: string;
+  const seen: { method: string; url: string; body: unknown }[] = [];
+  beforeAll(async () => {
+    server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString('utf8')));
+      req.on('end', () => {
+        seen.push({ method: req.method ?? '', url: req.url ?? '', body: raw ? JSON.parse(raw) : null });
+        const path = (req.url ?? '').split('?')[0] ?? '';
+        let data: unknown = { gid: '900', resource_type: 'custom_field_setting' };
+        if (req.method === 'GET' && path.endsWith('/custom_fields')) data = [{ gid: '700', name: 'Ops status', resource_subtype: 'enum', enum_options: [{ gid: '701', name: 'Compliant', enabled: true }] }];
+        else if (req.method === 'GET') data = [];
+        else if (path.endsWith('/enum_options')) data = { gid: '702', resource_type: 'enum_option', name: 'Scope creep', enabled: true };
+        else if (path.endsWith('/custom_fields')) {
+          const sent = JSON.parse(raw) as { data: { name: string; enum_options: { name: string }[] } };
+          data = { gid: '800', resource_type: 'custom_field', name: sent.data.name, resource_subtype: 'enum', enum_options: sent.data.enum_options.map((o, i) => ({ gid: String(801 + i), name: o.name, enabled: true })) };
+        }
+        res.writeHead(req.method === 'POST' && !path.endsWith('addCustomFieldSetting') ? 201 : 200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(req.method === 'GET' ? { data, next_page: null } : { data }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/1.0`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it('reads with limit and opt_fields, adds an option and a project setting in the documented shapes', async () => {
+    const w = new AsanaWriter({ token: 't', baseUrl: url, limiter: limiter() });
+    const r = await w.ensureEnumField('1200', ['1300'], 'Ops status', ['Compliant', 'Scope creep']);
+    expect(r).toEqual({ fieldGid: '700', options: { Compliant: '701', 'Scope creep': '702' }, created: { field: false, options: ['Scope creep'], projects: ['1300'], reenabled: [] } });
+    const fields = 'name%2Cresource_subtype%2Ctype%2Cenum_options.name%2Cenum_options.enabled';
+    expect(seen).toEqual([
+      { method: 'GET', url: `/api/1.0/workspaces/1200/custom_fields?limit=100&opt_fields=${fields}`, body: null },
+      { method: 'GET', url: `/api/1.0/projects/1300/custom_field_settings?limit=100&opt_fields=${fields.replace(/(^|%2C)/g, '$1custom_field.')}`, body: null },
+      // asana@3.2.0 copies `opts` (body included) into the query string, as for addTask.
+      { method: 'POST', url: '/api/1.0/custom_fields/700/enum_options?body=%5Bobject%20Object%5D&opt_fields=name%2Cenabled', body: { data: { name: 'Scope creep' } } },
+      { method: 'POST', url: '/api/1.0/projects/1300/addCustomFieldSetting?opt_fields=is_important', body: { data: { custom_field: '700', is_important: true } } },
+    ]);
+  });
+
+  it('creates a missing field as an enum with its options and notifications off', async () => {
+    seen.length = 0;
+    const w = new AsanaWriter({ token: 't', baseUrl: url, limiter: limiter() });
+    const r = await w.ensureEnumField('1200', [], 'Brand status', ['Compliant', 'Scope creep']);
+    expect(r).toEqual({ fieldGid: '800', options: { Compliant: '801', 'Scope creep': '802' }, created: { field: true, options: [], projects: [], reenabled: [] } });
+    expect(seen.at(-1)).toEqual({
+      method: 'POST',
+      url: '/api/1.0/custom_fields?opt_fields=name%2Cresource_subtype%2Ctype%2Cenum_options.name%2Cenum_options.enabled',
+      body: { data: { workspace: '1200', name: 'Brand status', resource_subtype: 'enum', enum_options: [{ name: 'Compliant' }, { name: 'Scope creep' }], has_notifications_enabled: false } },
+    });
+  });
+});
+
+describe('comment stamps through the simulator', () => {
+  it('a stamped comment reads back with its stamp, in text and in html_text, and looks like the plain text', async () => {
+    const task = taskAt(7);
+    const text = 'Review overdue: client review has waited 4 working days.';
+    const story = await writer().addComment(task.gid, stampText(text, '3f9a0c1d2e4b5a6f'));
+    const back = ((await reader().stories(task.gid)) as { gid: string; text: string }[]).find((s) => s.gid === story.gid)!;
+    expect(readStamp(back.text)).toBe('3f9a0c1d2e4b5a6f');
+    expect(stripStamp(back.text)).toBe(text);
+    const html = (await (await fetch(`${baseUrl}/stories/${story.gid}?opt_fields=html_text`, { headers: { Authorization: `Bearer ${SIM_DEFAULT_TOKEN}` } })).json()) as { data: { html_text: string } };
+    expect(readStamp(html.data.html_text)).toBe('3f9a0c1d2e4b5a6f');
+    expect(sim.control.storiesOf(task.gid).at(-1)).toMatchObject({ gid: story.gid, type: 'comment', authorEmail: 'ops-bot@lumenlark.example' });
+  });
+
+  it('a stamp alone is not a comment', async () => {
+    const w = writer();
+    await expect(w.addComment(taskAt(7).gid, stampText(' ', 'abcd'))).rejects.toMatchObject({ kind: 'invalid_config' });
+    expect(w.counter.total).toBe(0);
   });
 });

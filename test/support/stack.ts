@@ -25,6 +25,8 @@ export interface StackOptions {
   /** Shares the dataset of another stack (a deep copy is generated from the same seed otherwise). */
   connectionId?: string;
   startWorker?: boolean;
+  /** Top-level stageline.yaml sections (people, rules, enforcement…), appended after the connections. */
+  topLevelYaml?: (agency: GeneratedAgency) => string;
   /** A Drive connection too, served by a Drive simulator holding the same agency's files. */
   drive?: { quotaPerMinute?: number | null; quotaError?: QuotaErrorMode; clientRatePerMinute?: number; connectionId?: string };
 }
@@ -52,6 +54,8 @@ export interface Stack {
   /** The Drive side, when the stack was started with `drive`. */
   drive: DriveSide | null;
   syncDrive(mode: 'full' | 'incremental'): Promise<SyncTotals>;
+  /** Re-reads the stack's stageline.yaml after `edit` (e.g. turning enforcement on); the worker sees it at once. */
+  reconfigure(edit: (yaml: string) => string): void;
   close(): Promise<void>;
 }
 
@@ -111,8 +115,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       ...(opts.drive.clientRatePerMinute ? { ratePerMinute: opts.drive.clientRatePerMinute } : {}),
     });
   }
-  const yaml = configYaml({ connectionId, baseUrl: started.baseUrl, workspace: agency.dataset.workspace.gid, extra: (opts.connectionYaml ?? '') + driveYaml, ...(opts.clientRatePerMinute ? { ratePerMinute: opts.clientRatePerMinute } : {}) });
-  let config = parseConfig(yaml, { ASANA_TOKEN: SIM_DEFAULT_TOKEN, DRIVE_TOKEN });
+  const yaml = configYaml({ connectionId, baseUrl: started.baseUrl, workspace: agency.dataset.workspace.gid, extra: (opts.connectionYaml ?? '') + driveYaml + (opts.topLevelYaml ? `\n${opts.topLevelYaml(agency)}` : ''), ...(opts.clientRatePerMinute ? { ratePerMinute: opts.clientRatePerMinute } : {}) });
+  const env = { ASANA_TOKEN: SIM_DEFAULT_TOKEN, DRIVE_TOKEN };
+  let currentYaml = yaml;
+  let config = parseConfig(yaml, env);
   const client = await connectClient(temporalAddress());
   const deps: ActivityDeps = { db: db.pool, config: () => config, limiters: new LimiterRegistry(), clock: () => new Date(), log: quiet };
   let running: { worker: Worker; connection: NativeConnection; done: Promise<void> } | null = null;
@@ -140,6 +146,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     async sync(mode, timeouts) {
       const handle = await startSync(client, { connectionId, mode, ...(timeouts ? { timeouts } : {}) }, taskQueue);
       return waitForSync(handle);
+    },
+    reconfigure(edit) {
+      currentYaml = edit(currentYaml);
+      config = parseConfig(currentYaml, env);
     },
     async syncDrive(mode) {
       if (!drive) throw new Error('the stack has no Drive connection (startStack({ drive: {} }))');

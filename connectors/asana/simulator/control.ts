@@ -9,12 +9,18 @@ import {
   type AgencyTruth,
   type ApprovalStatus,
   type AttachmentHost,
+  type CfValue,
+  type CustomFieldRec,
+  type CustomFieldType,
+  type EnumOptionRec,
   type SectionRec,
+  type StoryRec,
   type TaskRec,
   type TaskTruth,
   type UserRec,
+  isoTime,
 } from './model';
-import { DOWNLOAD_URL_TTL_MS } from './serialize';
+import { DOWNLOAD_URL_TTL_MS, storyText } from './serialize';
 import { type AsanaApi, type CallStats, type FaultSpec, send } from './server';
 import { type AsanaStore } from './store';
 
@@ -32,6 +38,47 @@ export interface CreateTaskInput {
   /** Same shape as PUT /tasks custom_fields: field gid → value. */
   customFields?: Record<string, unknown>;
 }
+
+export interface CreateCustomFieldInput {
+  name: string;
+  type: CustomFieldType;
+  /** Option names of an enum or multi_enum field. */
+  options?: string[];
+  /** Projects to add the field to. */
+  projectGids?: string[];
+  /** Create it inline on the first of `projectGids` (project-local, not in the workspace library). */
+  local?: boolean;
+}
+
+/** A custom field definition as a test needs it. */
+export interface CustomFieldInfo {
+  gid: string;
+  name: string;
+  type: CustomFieldType;
+  /** In the workspace library (listed by GET /workspaces/{gid}/custom_fields). */
+  global: boolean;
+  options: { gid: string; name: string; enabled: boolean; color: string }[];
+  /** Projects with a setting for the field, in project order. */
+  projectGids: string[];
+}
+
+/** A story as a test needs it: `text` is exactly what GET /stories serves. */
+export interface StoryInfo {
+  gid: string;
+  resourceSubtype: StoryRec['subtype'];
+  type: 'comment' | 'system';
+  text: string;
+  createdAt: string;
+  authorEmail: string;
+  /** The field of a `*_custom_field_changed` story, else null. */
+  customField: string | null;
+  /** Display values before and after, for custom-field stories; else null. */
+  oldValue: string | null;
+  newValue: string | null;
+}
+
+/** A task's value of one field: option name(s), text, number, date string, or user emails. */
+export type CustomFieldValueInfo = string | number | string[] | null;
 
 export interface AsanaSimulatorControl {
   readonly dataset: AgencyDataset;
@@ -65,6 +112,18 @@ export interface AsanaSimulatorControl {
   calls(): CallStats;
   resetCalls(): void;
   truthOf(taskGid: string): TaskTruth | undefined;
+
+  // Custom fields and history, for asserting what a connector wrote.
+  /** A field by exact name (a library field before a project-local one), or null. */
+  customFieldByName(name: string): CustomFieldInfo | null;
+  /** The task's value of the field named so (an enum's option name), or null when unset or not on its project. */
+  taskCustomFieldValue(taskGid: string, fieldName: string): CustomFieldValueInfo;
+  /** Every story of the task, comments and system stories, oldest first. */
+  storiesOf(taskGid: string): StoryInfo[];
+  /** A field someone made in Asana (default actor: a producer) → its gid. */
+  createCustomField(input: CreateCustomFieldInput, actorGid?: string): string;
+  /** Disable ("trash") or re-enable an enum option, as in the Edit Fields dialog. */
+  setEnumOptionEnabled(optionGid: string, enabled: boolean): void;
 }
 
 export function createControl(store: AsanaStore, api: AsanaApi, defaultToken: string): AsanaSimulatorControl {
@@ -161,7 +220,76 @@ export function createControl(store: AsanaStore, api: AsanaApi, defaultToken: st
     calls: () => api.calls(),
     resetCalls: () => api.resetCalls(),
     truthOf: (gid) => store.truth.tasks.get(gid),
+
+    customFieldByName(name) {
+      const fields = store.dataset.customFields.filter((f) => f.name === name);
+      const f = fields.find((x) => x.global) ?? fields[0];
+      if (!f) return null;
+      return {
+        gid: f.gid,
+        name: f.name,
+        type: f.type,
+        global: f.global,
+        options: f.options.map((o) => ({ gid: o.gid, name: o.name, enabled: o.enabled, color: o.color })),
+        projectGids: store.dataset.projects.filter((p) => p.settings.some((s) => s.field === f)).map((p) => p.gid),
+      };
+    },
+    taskCustomFieldValue(gid, fieldName) {
+      const t = task(gid);
+      const i = t.project ? t.project.settings.findIndex((s) => s.field.name === fieldName) : -1;
+      return i < 0 ? null : valueInfo(t.values[i] ?? null);
+    },
+    storiesOf(gid) {
+      return task(gid).stories.map((s) => ({
+        gid: s.gid,
+        resourceSubtype: s.subtype,
+        type: s.subtype === 'comment_added' ? 'comment' : 'system',
+        text: storyText(s),
+        createdAt: isoTime(s.createdAt),
+        authorEmail: s.author.email,
+        customField: s.field ? s.field.name : null,
+        oldValue: s.field ? displayOf(s.before as CfValue) : null,
+        newValue: s.field ? displayOf(s.after as CfValue) : null,
+      }));
+    },
+    createCustomField(input, actorGid) {
+      const producer = store.dataset.users.find((u) => u.role === 'producer') ?? store.dataset.users[0];
+      if (!producer) throw badRequest('actorGid: Missing input');
+      const who = actor(actorGid, producer);
+      const projects = (input.projectGids ?? []).map((p) => store.find('project', p, 'projectGids'));
+      const definition = {
+        workspace: store.dataset.workspace.gid,
+        name: input.name,
+        resource_subtype: input.type,
+        ...(input.options ? { enum_options: input.options.map((name) => ({ name })) } : {}),
+      };
+      let field: CustomFieldRec;
+      if (input.local) {
+        const home = projects.shift();
+        if (!home) throw badRequest('projectGids: a local field needs a project');
+        field = store.addCustomFieldSetting(who, home, { custom_field: definition }).field;
+      } else {
+        field = store.createCustomField(who, definition);
+      }
+      for (const p of projects) store.addCustomFieldSetting(who, p, { custom_field: field.gid });
+      return field.gid;
+    },
+    setEnumOptionEnabled(optionGid, enabled) {
+      store.updateEnumOption(store.find('enum_option', optionGid, 'enum_option'), { enabled });
+    },
   };
+}
+
+function valueInfo(v: CfValue): CustomFieldValueInfo {
+  if (v === null || typeof v === 'string' || typeof v === 'number') return v;
+  if (!Array.isArray(v)) return v.name;
+  if (v.length === 0) return null;
+  return (v as (EnumOptionRec | UserRec)[]).map((x) => (x.kind === 'user' ? x.email : x.name));
+}
+
+function displayOf(v: CfValue): string | null {
+  const info = valueInfo(v);
+  return info === null ? null : Array.isArray(info) ? info.join(', ') : String(info);
 }
 
 /**
@@ -250,6 +378,21 @@ function route(c: AsanaSimulatorControl, method: string, p: string[], body: Reco
     }
     case 'GET /truth':
       return truthPage(c, query);
+    case 'GET /custom-fields': {
+      const f = c.customFieldByName(query.get('name') ?? '');
+      if (!f) throw new ApiError(404, `custom_field: no field named ${JSON.stringify(query.get('name') ?? '')}`);
+      return f;
+    }
+    case 'POST /custom-fields':
+      return { gid: c.createCustomField(body as unknown as CreateCustomFieldInput, optStr('actorGid')) };
+    case 'POST /enum-options/{gid}': {
+      if (typeof body.enabled !== 'boolean') throw badRequest('enabled: expected a boolean');
+      return c.setEnumOptionEnabled(gid, body.enabled);
+    }
+    case 'GET /tasks/{gid}/stories':
+      return c.storiesOf(gid);
+    case 'GET /tasks/{gid}/custom-field':
+      return { value: c.taskCustomFieldValue(gid, query.get('name') ?? '') };
     default:
       throw new ApiError(404, `No control route ${at}`);
   }

@@ -271,6 +271,8 @@ class AgencyGenerator {
         options: [],
         precision: 0,
         createdBy: creator,
+        global: true,
+        notifications: true,
       });
       options.forEach((o, i) => {
         rec.options.push(

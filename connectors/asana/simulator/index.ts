@@ -24,7 +24,7 @@ export type {
   TruthTransition,
   TruthVersion,
 } from './model';
-export type { AsanaSimulatorControl, CreateTaskInput } from './control';
+export type { AsanaSimulatorControl, CreateCustomFieldInput, CreateTaskInput, CustomFieldInfo, CustomFieldValueInfo, StoryInfo } from './control';
 export type { CallStats, FaultSpec } from './server';
 export { API_BASE_PATH } from './server';
 

@@ -88,6 +88,13 @@ export interface CustomFieldRec {
   /** number fields only */
   precision: number;
   createdBy: UserRec;
+  /**
+   * In the workspace's field library (`is_global_to_workspace`), hence listed by GET
+   * /workspaces/{gid}/custom_fields; false for a field created inline on one project.
+   */
+  global: boolean;
+  /** `has_notifications_enabled`: followers get inbox notifications when the value changes. */
+  notifications: boolean;
 }
 
 /** A custom-field value as stored on a task; its shape follows the field's type. */

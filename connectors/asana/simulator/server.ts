@@ -8,7 +8,9 @@ import { ApiError, RATE_LIMIT_MESSAGE, badRequest } from './errors';
 import { type AttachmentHost, type TaskRec, type UserRec } from './model';
 import {
   ATTACHMENT,
+  CUSTOM_FIELD,
   CUSTOM_FIELD_SETTING,
+  ENUM_OPTION,
   type FieldTree,
   PROJECT,
   type RenderContext,
@@ -318,6 +320,16 @@ export class AsanaApi {
       const p = store.find('project', r.params[0] as string, 'project');
       return this.page(r, p.sections, (s) => render(SECTION, s, r.fields ?? SECTION.compact, r.ctx));
     });
+    // https://developers.asana.com/reference/getcustomfieldsforworkspace — the workspace's field
+    // library: fields created inline on one project (is_global_to_workspace false) are not listed.
+    on('GET', '/workspaces/{workspace_gid}/custom_fields', (r) => {
+      store.find('workspace', r.params[0] as string, 'workspace');
+      return this.page(r, store.dataset.customFields, (f) => render(CUSTOM_FIELD, f, r.fields ?? CUSTOM_FIELD.compact, r.ctx), (f) => f.global);
+    });
+    // https://developers.asana.com/reference/getcustomfield
+    on('GET', '/custom_fields/{custom_field_gid}', (r) =>
+      one(render(CUSTOM_FIELD, store.find('custom_field', r.params[0] as string, 'custom_field'), r.fields ?? CUSTOM_FIELD.full, r.ctx)),
+    );
     // https://developers.asana.com/reference/getcustomfieldsettingsforproject
     on('GET', '/projects/{project_gid}/custom_field_settings', (r) => {
       const p = store.find('project', r.params[0] as string, 'project');
@@ -416,6 +428,24 @@ export class AsanaApi {
       if (typeof taskGid !== 'string') throw badRequest('task: Missing input');
       store.moveToSection(r.me, store.find('task', taskGid, 'task'), section);
       return one({});
+    });
+    // https://developers.asana.com/reference/createcustomfield
+    on('POST', '/custom_fields', async (r) => created(r, render(CUSTOM_FIELD, store.createCustomField(r.me, await dataOf(r)), r.fields ?? CUSTOM_FIELD.full, r.ctx)));
+    // https://developers.asana.com/reference/createenumoptionforcustomfield
+    on('POST', '/custom_fields/{custom_field_gid}/enum_options', async (r) => {
+      const field = store.find('custom_field', r.params[0] as string, 'custom_field');
+      return created(r, render(ENUM_OPTION, store.addEnumOption(field, await dataOf(r)), r.fields ?? ENUM_OPTION.full, r.ctx));
+    });
+    // https://developers.asana.com/reference/updateenumoption
+    on('PUT', '/enum_options/{enum_option_gid}', async (r) => {
+      const option = store.find('enum_option', r.params[0] as string, 'enum_option');
+      return one(render(ENUM_OPTION, store.updateEnumOption(option, await dataOf(r)), r.fields ?? ENUM_OPTION.full, r.ctx));
+    });
+    // https://developers.asana.com/reference/addcustomfieldsettingforproject (answers 200 with the
+    // setting, as the spec says: not 201, not an empty data)
+    on('POST', '/projects/{project_gid}/addCustomFieldSetting', async (r) => {
+      const project = store.find('project', r.params[0] as string, 'project');
+      return one(render(CUSTOM_FIELD_SETTING, store.addCustomFieldSetting(r.me, project, await dataOf(r)), r.fields ?? CUSTOM_FIELD_SETTING.full, r.ctx));
     });
     // https://developers.asana.com/reference/createattachmentforobject (answers 200, as the spec says)
     on('POST', '/attachments', async (r) => {
@@ -539,8 +569,10 @@ function completedFilter(r: Req): ((t: TaskRec) => boolean) | undefined {
   return since === null ? undefined : (t) => !t.completed || (t.completedAt ?? 0) >= since;
 }
 
+const COLLECTIONS: Record<string, string> = { story: 'stories', task: 'tasks', custom_field: 'custom_fields', enum_option: 'enum_options' };
+
 function created(r: Req, data: Record<string, unknown>): Reply {
-  const collection = data.resource_type === 'story' ? 'stories' : 'tasks';
+  const collection = COLLECTIONS[String(data.resource_type)] ?? 'tasks';
   return { status: 201, body: { data }, headers: { Location: `${r.ctx.origin}${API_BASE_PATH}/${collection}/${String(data.gid)}` } };
 }
 

@@ -500,6 +500,87 @@ describe('Asana simulator', () => {
     expect(await download.text()).toContain(att?.name);
   });
 
+  it('custom field definitions: created, extended and added to a project as Asana would, then written and read back', async () => {
+    const ws = sim.control.dataset.workspace.gid;
+    const other = sim.control.dataset.projects[1] as ProjectRec;
+    const before = sim.control.calls().byRoute;
+    const created = await api(base, '/custom_fields', { method: 'POST', json: { data: { workspace: ws, name: 'Ops status', resource_subtype: 'enum', enum_options: [{ name: 'Compliant' }, { name: 'Scope creep' }] } } });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('location')).toMatch(new RegExp(`/api/1\\.0/custom_fields/${String((created.body.data as Json).gid)}$`));
+    const field = created.body.data as { gid: string; enum_options: { gid: string; name: string; color: string; enabled: boolean }[] };
+    expect(field.enum_options.map((o) => [o.name, o.color, o.enabled])).toEqual([['Compliant', 'none', true], ['Scope creep', 'none', true]]);
+
+    // Options: placed by insert_after; 400 for both anchors, an unknown anchor, a bad colour; a
+    // single-select field keeps at least one enabled option.
+    const after = await api(base, `/custom_fields/${field.gid}/enum_options`, { method: 'POST', json: { data: { name: 'Approval missing', insert_after: field.enum_options[0]?.gid } } });
+    expect(after.status).toBe(201);
+    expect(sim.control.customFieldByName('Ops status')?.options.map((o) => o.name)).toEqual(['Compliant', 'Approval missing', 'Scope creep']);
+    for (const data of [{ name: 'x', insert_before: field.enum_options[0]?.gid, insert_after: field.enum_options[1]?.gid }, { name: 'x', insert_before: '123' }, { name: 'x', color: 'plaid' }, { name: '' }]) {
+      expect((await api(base, `/custom_fields/${field.gid}/enum_options`, { method: 'POST', json: { data } })).status).toBe(400);
+    }
+    const textField = sim.control.dataset.customFields.find((f) => f.type === 'text') as { gid: string };
+    expect((await api(base, `/custom_fields/${textField.gid}/enum_options`, { method: 'POST', json: { data: { name: 'x' } } })).status).toBe(400);
+    const lone = sim.control.createCustomField({ name: 'Lone', type: 'enum', options: ['Only'] });
+    const only = sim.control.customFieldByName('Lone')?.options[0]?.gid ?? '';
+    expect((await api(base, `/enum_options/${only}`, { method: 'PUT', json: { data: { enabled: false } } })).body).toMatchObject({ errors: [{ message: expect.stringContaining('at least one enabled') }] });
+    expect(lone).toMatch(/^\d+$/);
+
+    // The library lists it; projects get it through a setting, with an empty value on every task.
+    const library = await api(base, `/workspaces/${ws}/custom_fields?limit=100&opt_fields=name,resource_subtype`);
+    expect((library.body.data as Json[]).map((f) => f.name)).toContain('Ops status');
+    const setting = await api(base, `/projects/${project.gid}/addCustomFieldSetting`, { method: 'POST', json: { data: { custom_field: field.gid, is_important: true } } });
+    expect(setting.status).toBe(200);
+    expect(setting.body.data).toMatchObject({ resource_type: 'custom_field_setting', is_important: true, custom_field: { gid: field.gid, name: 'Ops status' }, project: { gid: project.gid } });
+    const task = project.tasks.find((t) => t.subtype === 'default_task' && !t.deleted) as TaskRec;
+    expect(sim.control.taskCustomFieldValue(task.gid, 'Ops status')).toBeNull();
+    const stories = task.stories.length;
+    const put = await api(base, `/tasks/${task.gid}?opt_fields=custom_fields.name,custom_fields.enum_value.name`, { method: 'PUT', json: { data: { custom_fields: { [field.gid]: field.enum_options[1]?.gid } } } });
+    expect(((put.body.data as Json).custom_fields as Json[]).find((f) => f.gid === field.gid)).toMatchObject({ name: 'Ops status', enum_value: { name: 'Scope creep' } });
+    expect(sim.control.taskCustomFieldValue(task.gid, 'Ops status')).toBe('Scope creep');
+    expect(sim.control.storiesOf(task.gid).slice(stories)).toEqual([
+      expect.objectContaining({ resourceSubtype: 'enum_custom_field_changed', customField: 'Ops status', oldValue: null, newValue: 'Scope creep', authorEmail: 'ops-bot@lumenlark.example' }),
+    ]);
+    // …but not on a task of a project without the setting, nor on a subtask (custom field settings
+    // reach one level: the project's own tasks).
+    const foreign = other.tasks.find((t) => !t.deleted) as TaskRec;
+    const refused = await api(base, `/tasks/${foreign.gid}`, { method: 'PUT', json: { data: { custom_fields: { [field.gid]: field.enum_options[0]?.gid } } } });
+    expect([refused.status, ((refused.body.errors as Json[])[0] as Json).message]).toEqual([400, `custom_fields: Custom field ${field.gid} is not on this task's projects`]);
+    const sub = project.tasks.find((t) => t.subtasks.length > 0)?.subtasks[0] as TaskRec;
+    expect((await api(base, `/tasks/${sub.gid}`, { method: 'PUT', json: { data: { custom_fields: { [field.gid]: field.enum_options[0]?.gid } } } })).status).toBe(400);
+    // Twice on one project, a duplicate name, a reference field: 400s.
+    expect((await api(base, `/projects/${project.gid}/addCustomFieldSetting`, { method: 'POST', json: { data: { custom_field: field.gid } } })).status).toBe(400);
+    expect((await api(base, '/custom_fields', { method: 'POST', json: { data: { workspace: ws, name: 'OPS STATUS', resource_subtype: 'text' } } })).status).toBe(400);
+    expect((await api(base, '/custom_fields', { method: 'POST', json: { data: { workspace: ws, name: 'Refs', resource_subtype: 'reference' } } })).status).toBe(400);
+    expect((await api(base, '/custom_fields', { method: 'POST', json: { data: { workspace: ws, name: 'No options', resource_subtype: 'enum', enum_options: [] } } })).status).toBe(400);
+
+    // An inline definition makes a project-local field, which the library listing leaves out.
+    const local = await api(base, `/projects/${other.gid}/addCustomFieldSetting?opt_fields=custom_field.name,custom_field.is_global_to_workspace`, {
+      method: 'POST',
+      json: { data: { custom_field: { workspace: ws, name: 'Local notes', resource_subtype: 'text' } } },
+    });
+    expect(local.body.data).toMatchObject({ custom_field: { name: 'Local notes', is_global_to_workspace: false } });
+    const all = await api(base, `/workspaces/${ws}/custom_fields?limit=100`);
+    expect((all.body.data as Json[]).map((f) => f.name)).not.toContain('Local notes');
+
+    const now = sim.control.calls().byRoute;
+    const delta = (k: string) => (now[k] ?? 0) - (before[k] ?? 0);
+    expect([delta('POST /custom_fields'), delta('POST /projects/{gid}/addCustomFieldSetting'), delta('GET /workspaces/{gid}/custom_fields'), delta('PUT /enum_options/{gid}')]).toEqual([4, 3, 2, 1]);
+
+    // The same over HTTP under /_sim.
+    const root = base.replace(/\/api\/1\.0$/, '');
+    const info = (await (await fetch(`${root}/_sim/custom-fields?name=${encodeURIComponent('Ops status')}`)).json()) as Json;
+    expect(info).toMatchObject({ gid: field.gid, type: 'enum', global: true, projectGids: [project.gid] });
+    const value = (await (await fetch(`${root}/_sim/tasks/${task.gid}/custom-field?name=${encodeURIComponent('Ops status')}`)).json()) as Json;
+    expect(value).toEqual({ value: 'Scope creep' });
+    const storyList = (await (await fetch(`${root}/_sim/tasks/${task.gid}/stories`)).json()) as Json[];
+    expect(storyList.at(-1)).toMatchObject({ resourceSubtype: 'enum_custom_field_changed', newValue: 'Scope creep' });
+    const made = (await (await fetch(`${root}/_sim/custom-fields`, { method: 'POST', body: JSON.stringify({ name: 'Via HTTP', type: 'enum', options: ['A', 'B'], projectGids: [other.gid] }) })).json()) as Json;
+    const optionB = sim.control.customFieldByName('Via HTTP')?.options[1]?.gid ?? '';
+    expect((await fetch(`${root}/_sim/enum-options/${optionB}`, { method: 'POST', body: JSON.stringify({ enabled: false }) })).status).toBe(200);
+    expect(sim.control.customFieldByName('Via HTTP')).toMatchObject({ gid: made.gid, projectGids: [other.gid], options: [{ enabled: true }, { enabled: false }] });
+    expect((await fetch(`${root}/_sim/custom-fields?name=nope`)).status).toBe(404);
+  });
+
   it('works with the official asana SDK end to end', async () => {
     const client = new Asana.ApiClient();
     client.basePath = base;

@@ -14,6 +14,8 @@ import {
   type AttachmentRec,
   type CfValue,
   type CustomFieldRec,
+  type CustomFieldSettingRec,
+  type CustomFieldType,
   type DatesValue,
   type EnumOptionRec,
   type ProjectRec,
@@ -27,6 +29,7 @@ import {
   isoTime,
 } from './model';
 import { createAttachmentRec, createStoryRec, createTaskRec, insertBySeq, removeBySeq } from './records';
+import { ENUM_COLORS } from './vocabulary';
 
 export type EventAction = 'changed' | 'added' | 'removed' | 'deleted' | 'undeleted';
 
@@ -56,6 +59,14 @@ const TASK_WRITABLE = new Set([
 ]);
 const TASK_CREATABLE = new Set([...TASK_WRITABLE, 'projects', 'memberships', 'parent', 'workspace', 'resource_subtype']);
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+/** "A custom field can have at most 500 enum options (including disabled options)" (asana_oas.yaml, createEnumOptionForCustomField). */
+export const MAX_ENUM_OPTIONS = 500;
+/** The custom-field types the simulator models (`reference` is in the spec but not modelled). */
+const CUSTOM_FIELD_TYPES: readonly CustomFieldType[] = ['enum', 'multi_enum', 'text', 'number', 'date', 'people'];
+const CUSTOM_FIELD_CREATABLE = new Set(['workspace', 'name', 'resource_subtype', 'type', 'description', 'enum_options', 'precision', 'has_notifications_enabled']);
+const ENUM_OPTION_CREATABLE = new Set(['name', 'color', 'enabled', 'insert_before', 'insert_after']);
+const ENUM_OPTION_WRITABLE = new Set(['name', 'color', 'enabled']);
+const SETTING_CREATABLE = new Set(['custom_field', 'is_important', 'insert_before', 'insert_after']);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const stripTags = (html: string): string => html.replace(/<[^>]*>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
@@ -271,6 +282,155 @@ export class AsanaStore {
       truth.transitions.push({ from: from ? from.name : null, to: section.name, at: isoTime(now), storyGid: moved.gid });
       truth.section = section.name;
     }
+  }
+
+  // ---- custom fields (definitions; values are written through updateTask) ----------------------
+
+  /**
+   * POST /custom_fields: a field in the workspace's library (`is_global_to_workspace`), or with
+   * `global: false` the project-local field that addCustomFieldSetting creates from an inline
+   * definition. Validates everything before any record exists, so a 400 leaves no trace.
+   */
+  createCustomField(actor: UserRec, data: unknown, global = true): CustomFieldRec {
+    if (!isObject(data)) throw badRequest('data: Missing input');
+    for (const key of Object.keys(data)) {
+      if (!CUSTOM_FIELD_CREATABLE.has(key)) throw badRequest(`${key}: Cannot write this property`);
+    }
+    if (typeof data.workspace !== 'string') throw badRequest('workspace: Missing input');
+    this.find('workspace', data.workspace, 'workspace');
+    if (typeof data.name !== 'string' || data.name.trim() === '') throw badRequest('name: Missing input');
+    const name = data.name;
+    const rawType = data.resource_subtype ?? data.type;
+    if (rawType === undefined) throw badRequest('resource_subtype: Missing input');
+    if (!CUSTOM_FIELD_TYPES.includes(rawType as CustomFieldType)) {
+      throw badRequest(`resource_subtype: Must be one of ${CUSTOM_FIELD_TYPES.join(', ')} (the simulator does not model reference fields)`);
+    }
+    const type = rawType as CustomFieldType;
+    // "A custom field's name must be unique within a workspace" (asana_oas.yaml POST /custom_fields);
+    // that the comparison ignores case, and the wording, are the simulator's assumptions.
+    const clash = this.dataset.customFields.find((f) => f.name.trim().toLowerCase() === name.trim().toLowerCase());
+    if (clash) throw badRequest(`name: A custom field named "${clash.name}" already exists in this workspace (${clash.gid})`);
+    if (data.description !== undefined && typeof data.description !== 'string') throw badRequest('description: Must be a string');
+    if (data.has_notifications_enabled !== undefined && typeof data.has_notifications_enabled !== 'boolean') {
+      throw badRequest('has_notifications_enabled: Must be a boolean');
+    }
+    let precision = 0;
+    if (data.precision !== undefined) {
+      if (type !== 'number') throw badRequest('precision: Only number custom fields have a precision');
+      if (typeof data.precision !== 'number' || !Number.isInteger(data.precision) || data.precision < 0 || data.precision > 6) {
+        throw badRequest('precision: Must be an integer between 0 and 6');
+      }
+      precision = data.precision;
+    }
+    const options: { name: string; color: string }[] = [];
+    if (type === 'enum' || type === 'multi_enum') {
+      // "An enum custom field must contain at least 1 enum option but no more than 500" (EnumOption).
+      if (!Array.isArray(data.enum_options) || data.enum_options.length === 0) throw badRequest('enum_options: An enum custom field must have at least one enum option');
+      if (data.enum_options.length > MAX_ENUM_OPTIONS) throw badRequest(`enum_options: A custom field can have at most ${MAX_ENUM_OPTIONS} enum options`);
+      data.enum_options.forEach((o: unknown, i: number) => options.push(parseEnumOption(o, `enum_options[${i}]`)));
+    } else if (data.enum_options !== undefined) {
+      throw badRequest('enum_options: Only enum and multi_enum custom fields have enum options');
+    }
+    const reg = this.dataset.registry;
+    const field = reg.put<CustomFieldRec>({
+      kind: 'custom_field',
+      gid: reg.peek().gid,
+      name,
+      type,
+      description: typeof data.description === 'string' ? data.description : '',
+      options: [],
+      precision,
+      createdBy: actor,
+      global,
+      notifications: data.has_notifications_enabled !== false,
+    });
+    // "On creation of an enum option, `enabled` is always set to `true`" (EnumOption).
+    for (const o of options) field.options.push(reg.put<EnumOptionRec>({ kind: 'enum_option', gid: reg.peek().gid, name: o.name, color: o.color, enabled: true }));
+    this.dataset.customFields.push(field);
+    return field;
+  }
+
+  /**
+   * POST /custom_fields/{gid}/enum_options: appended, or placed by `insert_before`/`insert_after`
+   * (an option of this field; not both). Locked fields are not modelled.
+   */
+  addEnumOption(field: CustomFieldRec, data: unknown): EnumOptionRec {
+    if (!isObject(data)) throw badRequest('data: Missing input');
+    for (const key of Object.keys(data)) {
+      if (!ENUM_OPTION_CREATABLE.has(key)) throw badRequest(`${key}: Cannot write this property`);
+    }
+    if (field.type !== 'enum' && field.type !== 'multi_enum') throw badRequest(`custom_field: ${field.name} is a ${field.type} field; only enum and multi_enum fields have enum options`);
+    const parsed = parseEnumOption(data, 'data');
+    if (field.options.length >= MAX_ENUM_OPTIONS) throw badRequest(`custom_field: A custom field can have at most ${MAX_ENUM_OPTIONS} enum options (including disabled options)`);
+    if (data.insert_before !== undefined && data.insert_after !== undefined) throw badRequest('insert_before: Cannot be provided together with insert_after');
+    let at = field.options.length;
+    for (const key of ['insert_before', 'insert_after'] as const) {
+      const ref = data[key];
+      if (ref === undefined) continue;
+      const i = typeof ref === 'string' ? field.options.findIndex((o) => o.gid === ref) : -1;
+      if (i < 0) throw badRequest(`${key}: ${String(ref)} is not an enum option of ${field.name}`);
+      at = key === 'insert_before' ? i : i + 1;
+    }
+    const reg = this.dataset.registry;
+    const option = reg.put<EnumOptionRec>({ kind: 'enum_option', gid: reg.peek().gid, name: parsed.name, color: parsed.color, enabled: true });
+    field.options.splice(at, 0, option);
+    return option;
+  }
+
+  /** PUT /enum_options/{gid}: rename, recolour, disable ("trash") or re-enable an option. */
+  updateEnumOption(option: EnumOptionRec, data: unknown): EnumOptionRec {
+    if (!isObject(data)) throw badRequest('data: Missing input');
+    for (const key of Object.keys(data)) {
+      if (!ENUM_OPTION_WRITABLE.has(key)) throw badRequest(`${key}: Cannot write this property`);
+    }
+    if (data.name !== undefined && (typeof data.name !== 'string' || data.name.trim() === '')) throw badRequest('name: Must be a non-empty string');
+    if (data.color !== undefined && (typeof data.color !== 'string' || !ENUM_COLORS.includes(data.color))) throw badRequest(`color: Must be one of ${ENUM_COLORS.join(', ')}`);
+    if (data.enabled !== undefined && typeof data.enabled !== 'boolean') throw badRequest('enabled: Must be a boolean');
+    const field = this.dataset.customFields.find((f) => f.options.includes(option));
+    // "Enum custom fields require at least one enabled enum option" (asana_oas.yaml PUT /enum_options/{gid}).
+    if (data.enabled === false && field?.type === 'enum' && !field.options.some((o) => o !== option && o.enabled)) {
+      throw badRequest('enabled: Enum custom fields require at least one enabled enum option');
+    }
+    if (typeof data.name === 'string') option.name = data.name;
+    if (typeof data.color === 'string') option.color = data.color;
+    if (typeof data.enabled === 'boolean') option.enabled = data.enabled;
+    return option;
+  }
+
+  /**
+   * POST /projects/{gid}/addCustomFieldSetting: `custom_field` is a field gid, or an inline
+   * definition that creates a project-local field. The setting is appended: `insert_before`/
+   * `insert_after` are checked but ignored (settings keep creation order). Every task of the project
+   * gets an empty value; no story or task event is created (Asana shows none for it either, as far
+   * as is known).
+   */
+  addCustomFieldSetting(actor: UserRec, project: ProjectRec, data: unknown): CustomFieldSettingRec {
+    if (!isObject(data)) throw badRequest('data: Missing input');
+    for (const key of Object.keys(data)) {
+      if (!SETTING_CREATABLE.has(key)) throw badRequest(`${key}: Cannot write this property`);
+    }
+    if (data.is_important !== undefined && typeof data.is_important !== 'boolean') throw badRequest('is_important: Must be a boolean');
+    if (data.insert_before !== undefined && data.insert_after !== undefined) throw badRequest('insert_before: Cannot be provided together with insert_after');
+    for (const key of ['insert_before', 'insert_after'] as const) {
+      const ref = data[key];
+      if (ref !== undefined && !project.settings.some((s) => s.gid === ref)) throw badRequest(`${key}: ${String(ref)} is not a custom field setting of project ${project.gid}`);
+    }
+    let field: CustomFieldRec;
+    if (typeof data.custom_field === 'string') {
+      field = this.find('custom_field', data.custom_field, 'custom_field');
+      // The wording is the simulator's; that Asana refuses a second setting is assumed.
+      if (project.settings.some((s) => s.field === field)) throw badRequest(`custom_field: Custom field ${field.gid} is already on project ${project.gid}`);
+    } else if (isObject(data.custom_field)) {
+      field = this.createCustomField(actor, data.custom_field, false);
+    } else {
+      throw badRequest('custom_field: Missing input');
+    }
+    const reg = this.dataset.registry;
+    const setting = reg.put<CustomFieldSettingRec>({ kind: 'custom_field_setting', gid: reg.peek().gid, project, field, important: data.is_important === true });
+    project.settings.push(setting);
+    for (const t of project.tasks) while (t.values.length < project.settings.length) t.values.push(null);
+    project.modifiedAt = this.tick();
+    return setting;
   }
 
   /** DELETE /tasks/{gid}: the task and its subtasks become 404; a `deleted` event is emitted. */
@@ -602,6 +762,15 @@ interface TaskPatch {
   completed?: boolean;
   approvalStatus?: ApprovalStatus;
   customFields: [number, CfValue][];
+}
+
+function parseEnumOption(o: unknown, where: string): { name: string; color: string } {
+  if (!isObject(o)) throw badRequest(`${where}: Must be an object with a name`);
+  if (typeof o.name !== 'string' || o.name.trim() === '') throw badRequest(`${where}.name: Missing input`);
+  const color = o.color ?? 'none'; // "Defaults to `none`" (EnumOption.color)
+  if (typeof color !== 'string' || !ENUM_COLORS.includes(color)) throw badRequest(`${where}.color: Must be one of ${ENUM_COLORS.join(', ')}`);
+  if (o.enabled !== undefined && typeof o.enabled !== 'boolean') throw badRequest(`${where}.enabled: Must be a boolean`);
+  return { name: o.name, color };
 }
 
 function isDeleted(rec: AnyRec): boolean {

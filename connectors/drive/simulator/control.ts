@@ -73,6 +73,10 @@ export interface DriveSimulatorControl {
   calls(): CallStats;
   resetCalls(): void;
   truthOf(fileId: string): DriveFileTruth | undefined;
+  /** A file's comments as stored (content, author, resolved, replies), deleted ones included: what a test asserts a write against. */
+  commentsOf(fileId: string): { id: string; content: string; author: string; deleted: boolean; resolved: boolean; replies: { id: string; content: string; action: string | null }[] }[];
+  /** A file's appProperties as stored. */
+  appPropertiesOf(fileId: string): Record<string, string>;
 }
 
 export function createControl(store: DriveStore, api: DriveApi, defaultToken: string): DriveSimulatorControl {
@@ -162,6 +166,12 @@ export function createControl(store: DriveStore, api: DriveApi, defaultToken: st
     calls: () => api.calls(),
     resetCalls: () => api.resetCalls(),
     truthOf: (fileId) => store.truthOf(fileId),
+    commentsOf: (fileId) =>
+      file(fileId).comments.map((c) => ({
+        id: c.id, content: c.content, author: c.author.displayName, deleted: c.deleted, resolved: c.resolved,
+        replies: c.replies.map((r) => ({ id: r.id, content: r.content, action: r.action ?? null })),
+      })),
+    appPropertiesOf: (fileId) => ({ ...file(fileId).appProperties }),
   };
 }
 

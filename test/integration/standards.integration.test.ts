@@ -1,0 +1,154 @@
+// Standards enforced across Asana and Drive (real PostgreSQL, real Temporal, both simulators): preview
+// writes nothing and predicts exactly what enforcement then writes; a gate broken in Asana is moved back
+// with one comment, once, across syncs and a worker restart; fixing an approval clears the status; a
+// misnamed Drive file gets one comment with its corrected name; nothing changed → no write calls.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planEnforcement } from '../../activities/enforce';
+import { readStamp } from '../../connectors/stamp';
+import type { GeneratedAgency } from '../../connectors/asana/simulator';
+import { stableId } from '../../mapping/ids';
+import { count, startStack, type Stack } from '../support/stack';
+
+let stack: Stack;
+const OPS = 'Ops status';
+
+function people(agency: GeneratedAgency): string {
+  const lines = agency.dataset.users
+    .filter((u) => u.role === 'creative_director' || u.role === 'client_reviewer')
+    .map((u) => `  - { email: ${u.email}, roles: [${u.role === 'creative_director' ? 'creative_director' : 'client'}] }`);
+  return `people:\n${lines.join('\n')}`;
+}
+
+const rules = (mode: 'preview' | 'enforce') => (agency: GeneratedAgency) => `${people(agency)}
+enforcement:
+  mode: ${mode}
+  ops_status_field: ${OPS}
+rules:
+  - id: client-approval-before-delivery
+    kind: approval_gate
+    before: delivered
+    require: { client: [approved, approved_with_changes] }
+    action: revert
+  - id: cd-signoff-before-approved
+    kind: approval_gate
+    before: approved
+    require: { creative_director: [approved] }
+    action: comment
+  - id: file-naming
+    kind: naming
+    target: files
+    action: comment
+`;
+
+/** Write calls a simulator received (anything but GET). */
+function writeCalls(byRoute: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(byRoute).filter(([route]) => !route.startsWith('GET ')));
+}
+
+const asana = () => stack.sim.control;
+const drive = () => stack.drive!.sim.control;
+const stampedStories = (taskGid: string) => asana().storiesOf(taskGid).filter((s) => readStamp(s.text) !== null);
+
+async function syncBoth(mode: 'full' | 'incremental' = 'incremental') {
+  const a = await stack.sync(mode);
+  const d = await stack.syncDrive(mode);
+  expect([a.status, d.status]).toEqual(['succeeded', 'succeeded']);
+}
+
+beforeAll(async () => {
+  stack = await startStack({ tasks: 80, projects: 2, seed: 31, drive: {}, topLevelYaml: rules('preview') });
+  await syncBoth('full');
+}, 240_000);
+afterAll(async () => stack?.close());
+
+describe('standards', () => {
+  let predicted: Awaited<ReturnType<typeof planEnforcement>>;
+
+  it('in preview, finds violations and writes nothing at all', async () => {
+    expect(writeCalls(asana().calls().byRoute)).toEqual({});
+    expect(writeCalls(drive().calls().byRoute)).toEqual({});
+    expect(await count(stack, `SELECT count(*) FROM ops.violations WHERE state = 'open' AND mode = 'preview'`)).toBeGreaterThan(0);
+    expect(await count(stack, `SELECT count(*) FROM ops.outbox`)).toBe(0);
+    predicted = await planEnforcement(stack.db.pool, stack.config, { now: new Date().toISOString(), assumeEnforce: true });
+    expect(predicted.writes.length).toBeGreaterThan(0);
+  });
+
+  it('once enforced, writes exactly what the preview predicted, then nothing more', async () => {
+    asana().resetCalls();
+    drive().resetCalls();
+    stack.reconfigure((y) => y.replace('mode: preview', 'mode: enforce'));
+    await syncBoth();
+    const { rows } = await stack.db.pool.query<{ idempotency_key: string; state: string }>(`SELECT idempotency_key, state FROM ops.outbox`);
+    expect(rows.map((r) => r.idempotency_key).sort()).toEqual(predicted.writes.map((w) => w.key).sort());
+    expect(rows.filter((r) => r.state === 'pending' || r.state === 'dropped')).toEqual([]);
+    // Write calls = status changes: one per planned write that was not already in place.
+    const sent = rows.filter((r) => r.state === 'done').length;
+    const calls = { ...writeCalls(asana().calls().byRoute), ...writeCalls(drive().calls().byRoute) };
+    // Creating the Ops status field, its options and its project settings: once per workspace, not per status change.
+    const setup = ['POST /custom_fields', 'POST /custom_fields/{gid}/enum_options', 'PUT /enum_options/{gid}', 'POST /projects/{gid}/addCustomFieldSetting'];
+    const writes = Object.entries(calls).filter(([r]) => !setup.includes(r)).reduce((n, [, v]) => n + v, 0);
+    expect({ writes, calls }).toEqual({ writes: sent, calls });
+
+    // The next syncs pull Stageline's own writes back: they are recognized, and nothing is written again.
+    await syncBoth();
+    asana().resetCalls();
+    drive().resetCalls();
+    await syncBoth();
+    expect(writeCalls(asana().calls().byRoute)).toEqual({});
+    expect(writeCalls(drive().calls().byRoute)).toEqual({});
+  });
+
+  it('moves an asset delivered without client approval back, with one comment, once, across syncs and a worker restart', async () => {
+    const project = stack.agency.dataset.projects[0]!;
+    const task = project.tasks.find((t) => t.subtype !== 'milestone' && stack.agency.truth.tasks.get(t.gid)?.section === 'Client Review' && !stack.agency.truth.tasks.get(t.gid)!.decisions.length)
+      ?? project.tasks.find((t) => t.subtype !== 'milestone' && stack.agency.truth.tasks.get(t.gid)?.section === 'Client Review')!;
+    asana().moveTaskToSection(task.gid, 'Delivered');
+    await syncBoth();
+    expect(asana().truthOf(task.gid)!.section).toBe('Client Review');
+    const comments = stampedStories(task.gid).filter((s) => /client/i.test(s.text ?? ''));
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.text).toMatch(/client/i);
+
+    for (let i = 0; i < 3; i++) await syncBoth();
+    await stack.stopWorker();
+    await stack.startWorker();
+    await syncBoth();
+    expect(stampedStories(task.gid).filter((s) => /client/i.test(s.text ?? ''))).toHaveLength(1);
+    expect(asana().truthOf(task.gid)!.section).toBe('Client Review');
+  });
+
+  it('an approval gate with action comment stays open until the approval is given, then the status clears', async () => {
+    const project = stack.agency.dataset.projects[1]!;
+    const cd = stack.agency.dataset.users.find((u) => u.role === 'creative_director')!;
+    const gid = asana().createTask({ projectGid: project.gid, name: 'Standards test banner 300x250', section: 'Internal Review' });
+    asana().addAttachment(gid, 'STD_TEST_BANNER-300x250_v01.psd');
+    await syncBoth();
+    asana().moveTaskToSection(gid, 'Approved');
+    await syncBoth();
+    const vid = stableId('violation', 'cd-signoff-before-approved', `${stableId(stack.connectionId, 'asana_task', gid)}/asset`);
+    const open = await stack.db.pool.query(`SELECT state FROM ops.violations WHERE id = $1`, [vid]);
+    expect(open.rows[0]?.state).toBe('open');
+    expect(asana().taskCustomFieldValue(gid, OPS)).toBe('Approval missing');
+    expect(stampedStories(gid)).toHaveLength(1);
+
+    const sub = asana().createTask({ parentGid: gid, name: 'Creative director sign-off', resourceSubtype: 'approval', assigneeGid: cd.gid });
+    asana().setApprovalStatus(sub, 'approved', cd.gid);
+    await syncBoth();
+    const closed = await stack.db.pool.query(`SELECT state, resolved_at FROM ops.violations WHERE id = $1`, [vid]);
+    expect(closed.rows[0]).toMatchObject({ state: 'resolved' });
+    expect(asana().taskCustomFieldValue(gid, OPS)).toBe('Compliant');
+    expect(stampedStories(gid)).toHaveLength(1);
+  });
+
+  it('comments once on a misnamed Drive file, with the corrected name', async () => {
+    const { rows } = await stack.db.pool.query<{ external_id: string; suggestion: string }>(
+      `SELECT external_id, suggestion FROM ops.file_links WHERE state = 'misnamed' AND suggestion IS NOT NULL AND asset_id IS NOT NULL`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    for (const f of rows) {
+      const ours = drive().commentsOf(f.external_id).filter((c) => readStamp(c.content) !== null);
+      expect(ours).toHaveLength(1);
+      expect(ours[0]!.content).toContain(f.suggestion);
+    }
+  });
+});
