@@ -15,7 +15,7 @@
 import type { PoolClient } from 'pg';
 import { contentHash, stableId } from '../mapping/ids';
 import type { StagelineConfig } from '../mapping/config';
-import { compileRules, evaluateAsset, modeFor, type AssetFacts, type CompiledRule, type Violation } from '../mapping/rules';
+import { compileRules, evaluateAsset, modeFor, slaSchedule, type AssetFacts, type CompiledRule, type SlaSchedule, type Violation } from '../mapping/rules';
 import { stampText } from '../connectors/stamp';
 import type { Db } from './db/store';
 
@@ -58,6 +58,8 @@ export interface PlannedViolation extends Violation {
 
 export interface EnforcementPlan {
   evaluated: number;
+  /** Enforced review deadlines of the evaluated assets that are in their stage now. */
+  slas: (SlaSchedule & { assetId: string; ruleId: string })[];
   violations: PlannedViolation[];
   writes: PlannedWrite[];
   /** Rules that were evaluated (mode not off), by id. */
@@ -186,12 +188,17 @@ export async function planEnforcement(db: Db | PoolClient, cfg: StagelineConfig,
   const filesOf = new Map<string, typeof fileRows>();
   for (const f of fileRows) filesOf.set(f.asset_id, [...(filesOf.get(f.asset_id) ?? []), f]);
 
-  const plan: EnforcementPlan = { evaluated: facts.length, violations: [], writes: [], rules: compiled.map((r) => r.id) };
+  const plan: EnforcementPlan = { evaluated: facts.length, slas: [], violations: [], writes: [], rules: compiled.map((r) => r.id) };
   const seen = new Set<string>();
   for (const fact of facts) {
     if (opts.onlyConnection && fact.connectionId !== opts.onlyConnection && !fact.files.some((f) => f.connectionId === opts.onlyConnection)) continue;
     const row = rows.get(fact.assetId)!;
     const active = compiled.filter((r) => modeOf(r, fact.connectionId) !== 'off');
+    for (const r of active) {
+      if (r.kind !== 'review_sla' || modeOf(r, fact.connectionId) !== 'enforce') continue;
+      const sla = slaSchedule(fact, r, ctx);
+      if (sla) plan.slas.push({ ...sla, assetId: fact.assetId, ruleId: r.id });
+    }
     const found = evaluateAsset(fact, active, ctx);
     const open: PlannedViolation[] = [];
     for (const v of found) {
@@ -392,10 +399,72 @@ export interface EnforcementRound {
   rulesChanged: boolean;
   /** Connections that now have writes waiting in the outbox. */
   pendingConnections: string[];
+  /** Review-deadline workflows to start (an asset entered a stage with a review SLA) and to cancel (it left). */
+  timers: { start: ReviewTimer[]; stop: string[] };
+}
+
+export interface ReviewTimer {
+  workflowId: string;
+  assetId: string;
+  ruleId: string;
+  stage: string;
+  enteredAt: string;
+}
+
+export function reviewTimerId(t: { assetId: string; ruleId: string; enteredAt: string }): string {
+  return `review/${t.assetId}/${t.ruleId}/${Date.parse(t.enteredAt)}`;
+}
+
+/**
+ * One running timer per (asset, rule, stage entry): new entries are started, timers of evaluated
+ * assets that are no longer in their stage (or re-entered it: a new entry) are stopped.
+ */
+async function reconcileTimers(tx: PoolClient, plan: EnforcementPlan, evaluated: string[] | undefined, now: string): Promise<EnforcementRound['timers']> {
+  const wanted = plan.slas.map((s) => ({ workflowId: reviewTimerId(s), assetId: s.assetId, ruleId: s.ruleId, stage: s.stage, enteredAt: s.enteredAt, remindAt: s.remindAt, deadlineAt: s.deadlineAt }));
+  const start: ReviewTimer[] = [];
+  if (wanted.length) {
+    const { rows } = await tx.query<{ workflow_id: string }>(
+      `INSERT INTO ops.review_timers (workflow_id, asset_id, rule_id, stage, entered_at, remind_at, deadline_at)
+       SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[])
+       ON CONFLICT (workflow_id) DO NOTHING RETURNING workflow_id`,
+      [wanted.map((w) => w.workflowId), wanted.map((w) => w.assetId), wanted.map((w) => w.ruleId), wanted.map((w) => w.stage), wanted.map((w) => w.enteredAt), wanted.map((w) => w.remindAt), wanted.map((w) => w.deadlineAt)],
+    );
+    const fresh = new Set(rows.map((r) => r.workflow_id));
+    for (const w of wanted) if (fresh.has(w.workflowId)) start.push({ workflowId: w.workflowId, assetId: w.assetId, ruleId: w.ruleId, stage: w.stage, enteredAt: w.enteredAt });
+  }
+  const keep = wanted.map((w) => w.workflowId);
+  const { rows: stopped } = await tx.query<{ workflow_id: string }>(
+    `UPDATE ops.review_timers SET state = 'closed', closed_at = $3 WHERE state = 'running' AND NOT (workflow_id = ANY($1::text[]))
+       AND ($2::uuid[] IS NULL OR asset_id = ANY($2::uuid[])) RETURNING workflow_id`,
+    [keep, evaluated ?? null, now],
+  );
+  return { start, stop: stopped.map((r) => r.workflow_id) };
+}
+
+/**
+ * A review timer fired: the asset is evaluated now (the reminder or the escalation is queued as it
+ * falls due), and the time to the next step is returned; null when there is none (the deadline has
+ * passed, or the asset left the stage or entered it again).
+ */
+export async function reviewTimerStep(db: Db, cfg: StagelineConfig, t: ReviewTimer, now: string): Promise<{ state: 'left' | SlaSchedule['state']; waitMs: number | null; round: EnforcementRound }> {
+  const round = await enforceWorkspace(db, cfg, { now, assetIds: [t.assetId] });
+  const { facts } = await loadFacts(db, cfg, [t.assetId]);
+  const rule = compileRules(cfg).find((r) => r.id === t.ruleId);
+  const fact = facts[0];
+  const ctx = { now, timezone: cfg.workspace.timezone, calendar: cfg.workspace.calendar, pipeline: cfg.workspace.pipeline };
+  const sla = fact && rule?.kind === 'review_sla' ? slaSchedule(fact, rule, ctx) : null;
+  if (!sla || sla.enteredAt !== new Date(t.enteredAt).toISOString()) {
+    await db.query(`UPDATE ops.review_timers SET state = 'closed', closed_at = $2 WHERE workflow_id = $1 AND state = 'running'`, [t.workflowId, now]);
+    return { state: 'left', waitMs: null, round };
+  }
+  const at = Date.parse(now);
+  const next = [sla.remindAt, sla.deadlineAt].map((x) => Date.parse(x)).find((x) => x > at);
+  if (next === undefined) await db.query(`UPDATE ops.review_timers SET state = 'closed', closed_at = $2 WHERE workflow_id = $1 AND state = 'running'`, [t.workflowId, now]);
+  return { state: sla.state, waitMs: next === undefined ? null : next - at, round };
 }
 
 /** One enforcement round: evaluate what changed, store violations, queue the writes. */
-export async function enforceWorkspace(db: Db, cfg: StagelineConfig, opts: { now: string; actor?: string; force?: boolean }): Promise<EnforcementRound> {
+export async function enforceWorkspace(db: Db, cfg: StagelineConfig, opts: { now: string; actor?: string; force?: boolean; assetIds?: string[] }): Promise<EnforcementRound> {
   const client = await db.connect();
   try {
     await client.query('BEGIN');
@@ -404,20 +473,24 @@ export async function enforceWorkspace(db: Db, cfg: StagelineConfig, opts: { now
     const { rows: st } = await client.query<{ value: { since?: string; rulesHash?: string } }>(`SELECT value FROM ops.state WHERE key = $1`, [STATE_KEY]);
     const prev = st[0]?.value;
     const since = opts.force || !prev?.since || prev.rulesHash !== version.hash ? null : prev.since;
-    const assetIds = await assetsToEvaluate(client, cfg, since);
+    // Given assets (a review timer firing): just those, and the round's window stays where it is.
+    const assetIds = opts.assetIds ?? (await assetsToEvaluate(client, cfg, since));
     const plan = await planEnforcement(client, cfg, { now: opts.now, ...(assetIds ? { assetIds } : {}) });
     const applied = await applyPlan(client, plan, { now: opts.now, ruleVersion: version.id });
-    const nextSince = new Date(Date.parse(opts.now) - OVERLAP_MS).toISOString();
-    await client.query(
-      `INSERT INTO ops.state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-      [STATE_KEY, JSON.stringify({ since: nextSince, rulesHash: version.hash })],
-    );
+    const timers = await reconcileTimers(client, plan, assetIds, opts.now);
+    if (!opts.assetIds) {
+      const nextSince = new Date(Date.parse(opts.now) - OVERLAP_MS).toISOString();
+      await client.query(
+        `INSERT INTO ops.state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+        [STATE_KEY, JSON.stringify({ since: nextSince, rulesHash: version.hash })],
+      );
+    }
     const { rows: open } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ops.violations WHERE state = 'open'`);
     const { rows: pending } = await client.query<{ connection_id: string }>(`SELECT DISTINCT connection_id FROM ops.outbox WHERE state = 'pending' ORDER BY 1`);
     await client.query('COMMIT');
     return {
       evaluated: plan.evaluated, opened: applied.opened, resolved: applied.resolved, open: Number(open[0]?.n ?? 0), queued: applied.queued,
-      rulesChanged: version.changed, pendingConnections: pending.map((r) => r.connection_id),
+      rulesChanged: version.changed, pendingConnections: pending.map((r) => r.connection_id), timers,
     };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);

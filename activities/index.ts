@@ -9,12 +9,12 @@ import { invalidConfig, toFailure } from './failures';
 import { planAsana, pullAsanaChanges, stepAsana, type Scope, type StepResult } from './asana';
 import { planDrive, pullDriveChanges, stepDrive } from './drive';
 import { linkWorkspace, type LinkingSummary } from './linking';
-import { enforceWorkspace, type EnforcementRound } from './enforce';
+import { enforceWorkspace, reviewTimerStep, type EnforcementRound, type ReviewTimer } from './enforce';
 import { drainOutbox, type DrainResult } from './outbox';
 
 export type { Scope, StepResult } from './asana';
 export type { LinkingSummary } from './linking';
-export type { EnforcementRound } from './enforce';
+export type { EnforcementRound, ReviewTimer } from './enforce';
 export type { DrainResult } from './outbox';
 
 export interface BeginSyncInput {
@@ -121,6 +121,18 @@ export function createActivities(deps: ActivityDeps) {
           addRunCounts(tx, input.syncRunId, { 'rules.evaluated': round.evaluated, 'rules.opened': round.opened, 'rules.resolved': round.resolved, 'rules.queued': round.queued }, {}),
         );
         return round;
+      });
+    },
+
+    /**
+     * A review deadline's timer fired: evaluate the asset now and send what fell due (the reminder, then
+     * the escalation). Returns how long to wait for the next step, or null when the timer is done.
+     */
+    async reviewTimerStep(input: ReviewTimer): Promise<{ state: string; waitMs: number | null }> {
+      return run(async () => {
+        const r = await reviewTimerStep(deps.db, deps.config(), input, deps.clock().toISOString());
+        for (const id of r.round.pendingConnections) await drainOutbox(withHeartbeat, { connectionId: id });
+        return { state: r.state, waitMs: r.waitMs };
       });
     },
 

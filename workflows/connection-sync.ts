@@ -1,9 +1,11 @@
 // connectionSync: one per connection, workflow id `sync/<connectionId>`. Orchestration only
 // (deterministic; no I/O): every pull and commit is an activity that passes ids, cursors and counts.
 import {
-  ActivityFailure, ApplicationFailure, ContinueAsNew, allHandlersFinished, condition, continueAsNew, defineQuery, proxyActivities,
-  setHandler, uuid4, workflowInfo,
+  ActivityFailure, ApplicationFailure, ContinueAsNew, ParentClosePolicy, allHandlersFinished, condition,
+  continueAsNew, defineQuery, getExternalWorkflowHandle, proxyActivities, setHandler, startChild, uuid4, workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { reviewDeadline } from './review-deadline';
 import type { Activities, BeginSyncResult, Scope, SyncTotals } from '../activities';
 
 export interface ConnectionSyncInput {
@@ -101,6 +103,21 @@ export async function connectionSync(input: ConnectionSyncInput): Promise<SyncTo
     // Standards over what changed, then the writes back into each tool that has some waiting.
     const round = await acts.enforce({ connectionId: input.connectionId, syncRunId: state.plan.syncRunId });
     for (const id of round.pendingConnections) await acts.drainOutbox({ connectionId: id, syncRunId: state.plan.syncRunId });
+    // Review deadlines: a durable timer per asset that entered a stage with an SLA; cancelled when it left.
+    for (const t of round.timers.start) {
+      try {
+        await startChild(reviewDeadline, { workflowId: t.workflowId, args: [t], parentClosePolicy: ParentClosePolicy.ABANDON });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    }
+    for (const id of round.timers.stop) {
+      try {
+        await getExternalWorkflowHandle(id).cancel();
+      } catch {
+        // already finished (its deadline passed, or it saw the asset leave first): nothing to cancel
+      }
+    }
     const totals = await bookkeeping.finishSync({ connectionId: input.connectionId, syncRunId: state.plan.syncRunId, error: null });
     done = true;
     return totals;
