@@ -6,7 +6,7 @@
 //  - rate limited, vendor unavailable: the row stays pending and the activity fails retryably, so
 //    Temporal retries after the vendor's wait; what was written before it is recorded.
 //  - revoked token: non-retryable failure; rows stay pending for the next sync after re-authorizing.
-//  - not found (a deleted task or file), forbidden or rejected as invalid: the row is dropped with the
+//  - not found (a deleted task or file), forbidden (403 on that record) or rejected as invalid: the row is dropped with the
 //    vendor's message, and the violation records the write error (`stageline status` shows it); a
 //    new intended write (a later change) gets a new row. Retrying cannot make a deleted task exist.
 import type { PoolClient } from 'pg';
@@ -60,7 +60,9 @@ export async function drainOutbox(deps: ActivityDeps, input: { connectionId: str
         const r = await sender(row);
         outcome = { state: r.sent ? 'done' : 'skipped', result: r.result ?? null };
       } catch (err) {
-        if (err instanceof ConnectorError && (err.kind === 'not_found' || err.kind === 'invalid_config')) {
+        // A 403 on one record is that record's refusal (no access to this task or file), not a revoked
+        // token (that is a 401): it is dropped like a deleted target, and the sync goes on.
+        if (err instanceof ConnectorError && (err.kind === 'not_found' || err.kind === 'invalid_config' || err.details.status === 403)) {
           outcome = { state: 'dropped', error: err.message };
         } else {
           await deps.db.query(`UPDATE ops.outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, [row.id, err instanceof Error ? err.message : String(err)]);

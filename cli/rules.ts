@@ -65,7 +65,7 @@ export async function rulesCheck(rt: Runtime): Promise<number> {
     console.log(`OK — ${enforced} rule(s); every field they name exists on synced tasks${rows.length ? '' : ' (nothing synced yet: fields are checked after the first sync)'}`);
     return 0;
   }
-  for (const p of problems) console.log(`  ${p.path}: ${p.message}`);
+  for (const p of problems) console.log(`  ${p.path.join('.')}: ${p.message}`);
   return 2;
 }
 

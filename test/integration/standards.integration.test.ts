@@ -2,6 +2,12 @@
 // writes nothing and predicts exactly what enforcement then writes; a gate broken in Asana is moved back
 // with one comment, once, across syncs and a worker restart; fixing an approval clears the status; a
 // misnamed Drive file gets one comment with its corrected name; nothing changed → no write calls.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planEnforcement } from '../../activities/enforce';
 import { readStamp } from '../../connectors/stamp';
@@ -150,5 +156,60 @@ describe('standards', () => {
       expect(ours).toHaveLength(1);
       expect(ours[0]!.content).toContain(f.suggestion);
     }
+  });
+
+  it('records a write the vendor refuses on the violation and drops it, as the stated policy says, and a deleted task too', async () => {
+    const project = stack.agency.dataset.projects[1]!;
+    const refused = asana().createTask({ projectGid: project.gid, name: 'Standards refused banner', section: 'Internal Review' });
+    const deleted = asana().createTask({ projectGid: project.gid, name: 'Standards deleted banner', section: 'Internal Review' });
+    await syncBoth();
+    asana().moveTaskToSection(refused, 'Approved');
+    asana().moveTaskToSection(deleted, 'Approved');
+    // The comment on the first is refused (403), the second task is gone by the time its comment is sent (404).
+    asana().injectFaults({ method: 'POST', pathPrefix: `/tasks/${refused}/stories`, status: 403, times: 1 });
+    asana().injectFaults({ method: 'POST', pathPrefix: `/tasks/${deleted}/stories`, status: 404, times: 1 });
+    await syncBoth();
+    const { rows } = await stack.db.pool.query<{ external_id: string; state: string; write_error: string | null; outbox: string }>(
+      `SELECT a.external_id, v.state, v.write_error, o.state AS outbox
+         FROM ops.violations v JOIN core.assets a ON a.id = v.asset_id JOIN ops.outbox o ON o.violation_id = v.id AND o.op = 'comment'
+        WHERE v.rule_id = 'cd-signoff-before-approved' AND a.external_id = ANY($1::text[]) ORDER BY a.name`,
+      [[refused, deleted]],
+    );
+    expect(rows).toHaveLength(2);
+    for (const r of rows) expect(r).toMatchObject({ state: 'open', outbox: 'dropped', write_error: expect.stringMatching(/comment on asana_task \d+: .*(403|404)/) });
+    // Dropped, not retried in a loop: the next sync sends no comment for them.
+    asana().resetCalls();
+    await syncBoth();
+    expect(asana().calls().byRoute['POST /tasks/{gid}/stories'] ?? 0).toBe(0);
+  });
+
+  it('`stageline rules preview --json` and `status` show the same violations the database holds; `rules check` names an unknown field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stageline-rules-'));
+    const cfg = join(dir, 'stageline.yaml');
+    writeFileSync(cfg, stack.yaml);
+    const bin = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
+    const env = { ...process.env, ...stack.env, STAGELINE_CONFIG: cfg, DATABASE_URL: stack.db.url };
+    const run = (args: string[]): Promise<{ stdout: string; code: number }> =>
+      promisify(execFile)(process.execPath, [bin, ...args], { env }).then((r) => ({ stdout: r.stdout, code: 0 }), (e: { stdout: string; code: number }) => ({ stdout: e.stdout, code: e.code }));
+    const preview = await run(['rules', 'preview', '--json']);
+    const plan = JSON.parse(preview.stdout) as { violations: { id: string; change: string }[]; writes: unknown[] };
+    const open = await stack.db.pool.query<{ id: string }>(`SELECT id FROM ops.violations WHERE state = 'open'`);
+    expect(plan.violations.filter((v) => v.change !== 'resolved').map((v) => v.id).sort()).toEqual(open.rows.map((r) => r.id).sort());
+    expect(plan.writes).toEqual([]); // everything enforced is already in place
+    const table = await run(['rules', 'preview', '--rule', 'file-naming']);
+    expect(table.stdout).toMatch(/Rules: file-naming · \d+ assets evaluated · [1-9]\d* violations/);
+    const status = await run(['status']);
+    expect(status.stdout).toMatch(/violations open: .*cd-signoff-before-approved \d+, 2 write errors/);
+    expect(status.stdout).toMatch(/write refused \(cd-signoff-before-approved\): comment on asana_task \d+/);
+    expect(status.stdout).toMatch(/files \d+: linked \d+ · orphaned \d+ · misnamed [1-9]/);
+
+    writeFileSync(cfg, stack.yaml.replace('  - id: file-naming', `  - id: brief-fields
+    kind: required_fields
+    before: in_progress
+    fields: [owner, Brief lnk]
+  - id: file-naming`));
+    const check = await run(['rules', 'check']);
+    expect(check.code).toBe(2);
+    expect(check.stdout).toMatch(/rules\.\d+\.fields\.1: .*Brief lnk/);
   });
 });

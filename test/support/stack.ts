@@ -54,6 +54,9 @@ export interface Stack {
   /** The Drive side, when the stack was started with `drive`. */
   drive: DriveSide | null;
   syncDrive(mode: 'full' | 'incremental'): Promise<SyncTotals>;
+  /** The stack's stageline.yaml as it stands, and the environment it reads its tokens from. */
+  readonly yaml: string;
+  readonly env: Record<string, string>;
   /** Re-reads the stack's stageline.yaml after `edit` (e.g. turning enforcement on); the worker sees it at once. */
   reconfigure(edit: (yaml: string) => string): void;
   close(): Promise<void>;
@@ -147,6 +150,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       const handle = await startSync(client, { connectionId, mode, ...(timeouts ? { timeouts } : {}) }, taskQueue);
       return waitForSync(handle);
     },
+    get yaml() {
+      return currentYaml;
+    },
+    env,
     reconfigure(edit) {
       currentYaml = edit(currentYaml);
       config = parseConfig(currentYaml, env);
