@@ -60,6 +60,10 @@ export async function runDemo(opts: { configPath: string; tasks: number }): Prom
         printSummary(s);
         if (s.files && s.files.total > s.files.linked) printAttention(await filesNeedingAttention(rt.db, s.connectionId, 8), s.files.total - s.files.linked);
       }
+      const { printViolations } = await import('./rules');
+      console.log('');
+      await printViolations(rt);
+      console.log(`Standards are in ${config.enforcement.mode} mode: npx stageline rules preview shows what enforcing them would write.`);
       console.log(`\nDone in ${((Date.now() - t0) / 1000).toFixed(1)} s. Data: ${rt.databaseUrl.replace(/:[^:@/]*@/, ':***@')} (schemas core, ops). Try: npx stageline status`);
       return failed ? 1 : 0;
     } finally {
