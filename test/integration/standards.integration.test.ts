@@ -104,6 +104,18 @@ describe('standards', () => {
     expect(writeCalls(drive().calls().byRoute)).toEqual({});
   });
 
+  it('keeps every version of the rules with what changed, who and when', async () => {
+    const { rows } = await stack.db.pool.query<{ changes: { added: string[]; removed: string[]; changed: string[]; settings: boolean }; changed_by: string; created_at: Date }>(
+      `SELECT changes, changed_by, created_at FROM ops.rule_versions ORDER BY id`,
+    );
+    expect(rows).toHaveLength(2);
+    expect(rows[0]!.changes.added.sort()).toEqual(['cd-signoff-before-approved', 'client-approval-before-delivery', 'file-naming']);
+    // preview → enforce is a change of settings, not of any rule.
+    expect(rows[1]!.changes).toEqual({ added: [], removed: [], changed: [], settings: true });
+    expect(rows[1]!.changed_by).toBeTruthy();
+    expect(rows[1]!.created_at.getTime()).toBeGreaterThanOrEqual(rows[0]!.created_at.getTime());
+  });
+
   it('moves an asset delivered without client approval back, with one comment, once, across syncs and a worker restart', async () => {
     const project = stack.agency.dataset.projects[0]!;
     const task = project.tasks.find((t) => t.subtype !== 'milestone' && stack.agency.truth.tasks.get(t.gid)?.section === 'Client Review' && !stack.agency.truth.tasks.get(t.gid)!.decisions.length)
