@@ -25,10 +25,16 @@ export class RateLimiter {
     this.pausedUntil = Math.max(this.pausedUntil, untilMs);
   }
 
-  async schedule<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` in its turn. With `skipPacing` returning true when its turn comes (the caller has given
+   * up: another request of the same page failed), `fn` runs at once without taking a pacing slot, so a
+   * queue of abandoned requests does not hold the credential idle for a slot each.
+   */
+  async schedule<T>(fn: () => Promise<T>, opts: { skipPacing?: () => boolean } = {}): Promise<T> {
     if (this.inFlight >= this.concurrency) await new Promise<void>((r) => this.waiters.push(r));
     this.inFlight++;
     try {
+      if (opts.skipPacing?.()) return await fn();
       const interval = 60_000 / this.perMinute;
       const now = this.now();
       const start = Math.max(now, this.nextStart, this.pausedUntil);

@@ -49,6 +49,26 @@ describe('RateLimiter', () => {
     expect(at).toBe(30_000);
   });
 
+  it('lets abandoned requests through without a pacing slot, so they do not hold the credential idle', async () => {
+    const c = fakeClock();
+    const limiter = new RateLimiter(60, 2, c.now, c.sleep); // one start per second
+    let aborted = false;
+    const starts: number[] = [];
+    const run = (i: number) => limiter.schedule(async () => {
+      if (aborted) return 'skipped';
+      starts.push(c.now());
+      if (i === 2) aborted = true; // the third request fails: the page gives up
+      return 'sent';
+    }, { skipPacing: () => aborted });
+    const results = await c.run(Promise.all(Array.from({ length: 50 }, (_, i) => run(i))));
+    expect(results.filter((r) => r === 'sent')).toHaveLength(3);
+    expect(starts).toEqual([0, 1000, 2000]);
+    // The 47 abandoned requests took no slots; only the one already asleep in its slot when the page gave
+    // up kept it (at most concurrency − 1 of them). Without skipPacing the next request would start at 50 s.
+    const next = await c.run(limiter.schedule(async () => c.now()));
+    expect(next).toBe(4000);
+  });
+
   it('never runs more than its concurrency at once', async () => {
     const l = new RateLimiter(1_000_000, 3);
     let running = 0;

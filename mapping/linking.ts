@@ -311,6 +311,18 @@ class FuzzyKeys {
   }
 }
 
+/** Every key part equal but one, and that one a one-letter typo (case aside). */
+function typoOfKey(a: Record<string, string>, b: Record<string, string>, keyParts: readonly string[]): boolean {
+  let typos = 0;
+  for (const part of keyParts) {
+    const x = (a[part] ?? '').toUpperCase();
+    const y = (b[part] ?? '').toUpperCase();
+    if (x === y) continue;
+    if (!oneLetterTypo(x, y) || ++typos > 1) return false;
+  }
+  return typos === 1;
+}
+
 /**
  * One typo between two codes: one adjacent swap, substitution, insertion or deletion (restricted
  * Damerau–Levenshtein distance 1) that involves letters only. A digit that differs is not a typo but
@@ -339,7 +351,7 @@ function push<K, V>(map: Map<K, V[]>, k: K, v: V): void {
 }
 
 /** A name close to more keys than this is not "close" to any: listing them would not help anyone. */
-const MAX_CLOSE_KEYS = 5;
+const MAX_CLOSE_KEYS = 12;
 
 const WORD = /[\p{L}\p{N}]+/gu;
 
@@ -494,8 +506,14 @@ export function reconcileVersions(
     if (!naming) return versionSuffix(c.name);
     let p = naming.parseName(c.name);
     if (!p.ok && p.suggestion) p = naming.parseName(p.suggestion);
-    if (!p.ok || p.version === undefined) return null;
-    return assetKey === null || p.key === assetKey ? p.version : null;
+    // A name that does not follow the pattern (a missing size, a stray space): its trailing `_vNN`.
+    if (!p.ok) return versionSuffix(c.name);
+    if (p.version === undefined) return null;
+    if (assetKey === null || p.key === assetKey) return p.version;
+    // Another key: this asset's key misspelt (one letter typo in one part) still numbers the version;
+    // any other asset's key does not (a reference file of another asset attached here).
+    const own = naming.parseKey(assetKey);
+    return own.ok && typoOfKey(p.parts, own.parts, naming.keyParts) ? p.version : null;
   };
 
   // Distinct candidates, oldest first (ties by connection, id and source, so the result never depends on input order).

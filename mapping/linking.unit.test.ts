@@ -508,3 +508,36 @@ describe('oneLetterTypo', () => {
     expect([oneLetterTypo('EMAIL', 'EMAIL'), oneLetterTypo('EMAIL4', 'EMAIL5'), oneLetterTypo('EMAIL', 'EMAIL2'), oneLetterTypo('BANNER', 'BNANRE')]).toEqual([false, false, false, false]);
   });
 });
+
+describe('names that break the pattern still say which version they are', () => {
+  const naming = createNaming();
+  const rev = (externalId: string, name: string, createdAt: string): VersionCandidate => ({ connectionId: 'drive', externalId, source: 'revision', fileId: 'f1', name, createdAt, checksum: null });
+  const att = (externalId: string, name: string, createdAt: string): VersionCandidate => ({ connectionId: 'asana', externalId, source: 'attachment', fileId: null, name, createdAt, checksum: null });
+
+  it('a revision saved under a misspelt key keeps its _vNN after the file is renamed, so nothing is renumbered', () => {
+    const out = reconcileVersions({ key: 'SOLSTICE_BTS_EMAIL5-600x1200' }, [
+      rev('f1/r1', 'SOLSTICE_BTS_MEAIL5-600x1200_v01.html', '2026-03-01T09:00:00Z'),
+      att('a1', 'SOLSTICE_BTS_EMAIL5-600x1200_v01.html', '2026-03-01T10:00:00Z'),
+      rev('f1/r2', 'SOLSTICE_BTS_EMAIL5-600x1200_v02.html', '2026-03-05T09:00:00Z'),
+    ], { naming });
+    expect(out.map((v) => [v.number, v.candidate.externalId, v.merged.map((m) => m.candidate.externalId)])).toEqual([[1, 'f1/r1', ['a1']], [2, 'f1/r2', []]]);
+  });
+
+  it('a name without its size reads its trailing _vNN; another asset\'s key does not number this one', () => {
+    const out = reconcileVersions({ key: 'ACME_HOLIDAY_BANNER-300x250' }, [
+      att('a1', 'ACME_HOLIDAY_BANNER_v02.psd', '2026-03-02T10:00:00Z'),
+      att('a0', 'ACME_HOLIDAY_BANNER-300x250_v01.psd', '2026-03-01T10:00:00Z'),
+      att('ref', 'ACME_HOLIDAY_POSTER-A4_v07.psd', '2026-03-03T10:00:00Z'),
+    ], { naming });
+    expect(out.map((v) => [v.number, v.candidate.externalId, v.nameVersion])).toEqual([[1, 'a0', 1], [2, 'a1', 2], [3, 'ref', null]]);
+  });
+
+  it('a file name that left out the size of an asset made in many sizes is misnamed, with every candidate key', () => {
+    const sizes = ['300x250', '728x90', '160x600', '300x600', '970x250', '320x50'];
+    const assets = sizes.map((s, i) => ({ id: `a${i}`, key: `SOLSTICE_BTS_BANNER2-${s}`, explicitFileIds: [] }));
+    const r = linkFiles(assets, [{ fileId: 'f', name: 'SOLSTICE_BTS_BANNER2_v01.psd', connectionId: 'drive' }], { naming });
+    expect(r.orphans).toEqual([]);
+    expect(r.misnamed).toEqual([expect.objectContaining({ fileId: 'f', keys: expect.arrayContaining(assets.map((a) => a.key)) })]);
+    expect(r.misnamed[0]!.keys).toHaveLength(6);
+  });
+});

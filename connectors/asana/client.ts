@@ -73,7 +73,7 @@ export class AsanaClient {
       } catch (err) {
         throw this.toConnectorError(endpoint, err);
       }
-    });
+    }, { skipPacing: this.abortIf });
   }
 
   private toConnectorError(endpoint: string, err: unknown): Error {
@@ -166,7 +166,7 @@ export class AsanaClient {
         if (e.status === 412 && typeof e.response?.body?.sync === 'string') return { ok: false as const, sync: e.response.body.sync };
         throw this.toConnectorError('GET /events', err);
       }
-    });
+    }, { skipPacing: this.abortIf });
   }
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */

@@ -263,7 +263,7 @@ export class AsanaWriter {
       } catch (err) {
         throw this.toConnectorError(endpoint, err);
       }
-    });
+    }, { skipPacing: this.abortIf });
   }
 
   // Same reading of a superagent error as AsanaClient's, so reads and writes classify alike.

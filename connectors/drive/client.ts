@@ -175,7 +175,7 @@ export class DriveTransport {
       } catch (err) {
         throw driveError(endpoint, err, this.limiter);
       }
-    });
+    }, { skipPacing: this.abortIf });
   }
 }
 
