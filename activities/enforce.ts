@@ -116,18 +116,17 @@ export async function loadFacts(db: Db | PoolClient, cfg: StagelineConfig, asset
     }
     return m;
   };
-  const [versions, decisions, transitions, files] = await Promise.all([
-    db.query<{ asset_id: string; number: number; created_at: Date }>(
-      `SELECT asset_id, number, remote_created_at AS created_at FROM core.versions WHERE asset_id = ANY($1::uuid[]) AND deleted_at IS NULL`, [ids]),
-    db.query<{ asset_id: string; decision: AssetFacts['decisions'][number]['decision']; role: string | null; reviewer_id: string | null; reviewer_name: string | null; version_number: number | null; decided_at: Date }>(
-      `SELECT d.asset_id, d.decision, d.role, d.reviewer_id, p.name AS reviewer_name, v.number AS version_number, d.decided_at
-         FROM core.decisions d LEFT JOIN core.versions v ON v.id = d.version_id LEFT JOIN core.persons p ON p.id = d.reviewer_id
-        WHERE d.asset_id = ANY($1::uuid[]) AND d.deleted_at IS NULL`, [ids]),
-    db.query<{ asset_id: string; from_stage: string | null; to_stage: string | null; at: Date }>(
-      `SELECT asset_id, from_stage, to_stage, at FROM core.stage_transitions WHERE asset_id = ANY($1::uuid[])`, [ids]),
-    db.query<{ asset_id: string; connection_id: string; external_id: string; name: string; state: AssetFacts['files'][number]['linkState']; suggestion: string | null; reason: string | null }>(
-      `SELECT l.asset_id, l.connection_id, l.external_id, l.name, l.state, l.suggestion, l.reason FROM ops.file_links l WHERE l.asset_id = ANY($1::uuid[])`, [ids]),
-  ]);
+  // One after another: `db` may be a single transaction's client, which runs one query at a time.
+  const versions = await db.query<{ asset_id: string; number: number; created_at: Date }>(
+    `SELECT asset_id, number, remote_created_at AS created_at FROM core.versions WHERE asset_id = ANY($1::uuid[]) AND deleted_at IS NULL`, [ids]);
+  const decisions = await db.query<{ asset_id: string; decision: AssetFacts['decisions'][number]['decision']; role: string | null; reviewer_id: string | null; reviewer_name: string | null; version_number: number | null; decided_at: Date }>(
+    `SELECT d.asset_id, d.decision, d.role, d.reviewer_id, p.name AS reviewer_name, v.number AS version_number, d.decided_at
+       FROM core.decisions d LEFT JOIN core.versions v ON v.id = d.version_id LEFT JOIN core.persons p ON p.id = d.reviewer_id
+      WHERE d.asset_id = ANY($1::uuid[]) AND d.deleted_at IS NULL`, [ids]);
+  const transitions = await db.query<{ asset_id: string; from_stage: string | null; to_stage: string | null; at: Date }>(
+    `SELECT asset_id, from_stage, to_stage, at FROM core.stage_transitions WHERE asset_id = ANY($1::uuid[])`, [ids]);
+  const files = await db.query<{ asset_id: string; connection_id: string; external_id: string; name: string; state: AssetFacts['files'][number]['linkState']; suggestion: string | null; reason: string | null }>(
+    `SELECT l.asset_id, l.connection_id, l.external_id, l.name, l.state, l.suggestion, l.reason FROM ops.file_links l WHERE l.asset_id = ANY($1::uuid[])`, [ids]);
   const v = by(versions.rows);
   const d = by(decisions.rows);
   const t = by(transitions.rows);
