@@ -11,6 +11,7 @@ import { planDrive, pullDriveChanges, stepDrive } from './drive';
 import { linkWorkspace, type LinkingSummary } from './linking';
 import { enforceWorkspace, reviewTimerStep, type EnforcementRound, type ReviewTimer } from './enforce';
 import { drainOutbox, type DrainResult } from './outbox';
+import { refreshWarehouse, rolesFromConfig, warehouseWatermark } from '../warehouse/refresh';
 
 export type { Scope, StepResult } from './asana';
 export type { LinkingSummary } from './linking';
@@ -133,6 +134,19 @@ export function createActivities(deps: ActivityDeps) {
         const r = await reviewTimerStep(deps.db, deps.config(), input, deps.clock().toISOString());
         for (const id of r.round.pendingConnections) await drainOutbox(withHeartbeat, { connectionId: id });
         return { state: r.state, waitMs: r.waitMs };
+      });
+    },
+
+    /**
+     * The reporting warehouse (schema `warehouse`), refreshed for the assets that changed since the last
+     * refresh (a full rebuild only the first time, or when the time zone or pipeline changed).
+     */
+    async refreshWarehouse(input: { connectionId: string; syncRunId: string }): Promise<{ mode: string; assets: number; ms: number }> {
+      return run(async () => {
+        const cfg = deps.config();
+        const r = await refreshWarehouse(deps.db, { since: await warehouseWatermark(deps.db), now: deps.clock().toISOString(), timezone: cfg.workspace.timezone, roles: rolesFromConfig(cfg), pipeline: cfg.workspace.pipeline });
+        await withTransaction(deps.db, (tx) => addRunCounts(tx, input.syncRunId, { 'warehouse.assets': r.assets, 'warehouse.ms': Math.round(r.ms) }, {}));
+        return { mode: r.mode, assets: r.assets, ms: Math.round(r.ms) };
       });
     },
 

@@ -103,6 +103,8 @@ export async function connectionSync(input: ConnectionSyncInput): Promise<SyncTo
     // Standards over what changed, then the writes back into each tool that has some waiting.
     const round = await acts.enforce({ connectionId: input.connectionId, syncRunId: state.plan.syncRunId });
     for (const id of round.pendingConnections) await acts.drainOutbox({ connectionId: id, syncRunId: state.plan.syncRunId });
+    // The reporting warehouse, for the assets that changed.
+    await acts.refreshWarehouse({ connectionId: input.connectionId, syncRunId: state.plan.syncRunId });
     // Review deadlines: a durable timer per asset that entered a stage with an SLA; cancelled when it left.
     for (const t of round.timers.start) {
       try {

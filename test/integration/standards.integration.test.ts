@@ -104,6 +104,12 @@ describe('standards', () => {
     expect(writeCalls(drive().calls().byRoute)).toEqual({});
   });
 
+  it('each sync refreshes the reporting warehouse for the assets that changed', async () => {
+    expect(await count(stack, `SELECT count(*) FROM warehouse.dim_asset WHERE deleted_at IS NULL`)).toBe(await count(stack, `SELECT count(*) FROM core.assets WHERE deleted_at IS NULL`));
+    const { rows } = await stack.db.pool.query<{ counts: Record<string, number> }>(`SELECT counts FROM ops.sync_runs ORDER BY started_at DESC LIMIT 1`);
+    expect(rows[0]!.counts).toHaveProperty(['warehouse.assets']);
+  });
+
   it('keeps every version of the rules with what changed, who and when', async () => {
     const { rows } = await stack.db.pool.query<{ changes: { added: string[]; removed: string[]; changed: string[]; settings: boolean }; changed_by: string; created_at: Date }>(
       `SELECT changes, changed_by, created_at FROM ops.rule_versions ORDER BY id`,
