@@ -11,10 +11,8 @@
 // .stageline/bench-temporal/<pid>/, Asana simulators, and in-process workers on their own task queues.
 // Progress goes to stderr, the Markdown report to stdout. Checks that fail (wrong counts, a change
 // that did not land, more calls than allowed) are listed under "Problems" and make the exit code 1.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -23,7 +21,7 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { SyncTotals } from '../../activities';
 import type { ActivityDeps } from '../../activities/context';
-import { createPool, createThrowawayDatabase, defaultDatabaseUrl, ensurePostgres, redactUrl, withDatabase } from '../../activities/db/postgres';
+import { createPool, createThrowawayDatabase, defaultDatabaseUrl, ensurePostgres, redactUrl } from '../../activities/db/postgres';
 import { migrate } from '../../activities/db/migrate';
 import { commitBatch, ensureConnection, withTransaction, type CommitCounts } from '../../activities/db/store';
 import { AsanaClient } from '../../connectors/asana/client';
@@ -38,6 +36,7 @@ import { emptyBatch, mergeBatches } from '../../mapping/model';
 import { createWorker } from '../../worker';
 import { connectClient, startSync, syncWorkflowId, waitForSync } from '../../worker/orchestration';
 import { findOrBuildTemporal, startTemporalDevServer, type TemporalDevServer } from '../../worker/temporal-dev-server';
+import { machineFacts, type Machine } from './machine';
 
 // ------------------------------------------------------------------------------------------ options
 
@@ -863,58 +862,6 @@ interface RateLimitedResult {
 }
 
 // ------------------------------------------------------------------------------------ machine facts
-
-function capture(cmd: string, args: string[]): Promise<string> {
-  return new Promise((done) => {
-    execFile(cmd, args, { timeout: 20_000 }, (err, stdout) => done(err ? '' : stdout.trim()));
-  });
-}
-
-interface Machine {
-  date: string;
-  cpu: string;
-  cores: number;
-  memory: string;
-  os: string;
-  node: string;
-  postgres: string;
-  temporal: string;
-  commit: string;
-  load: string;
-}
-
-async function machineFacts(baseUrl: string | null, temporalBin: string | null): Promise<Machine> {
-  const cpus = os.cpus();
-  let postgres = 'not used';
-  if (baseUrl) {
-    // The maintenance database of the same server: nothing is created for this.
-    const pool = createPool(withDatabase(baseUrl, 'postgres'), { max: 1, applicationName: 'stageline-bench' });
-    try {
-      const { rows } = await pool.query<{ v: string; sb: string; sc: string; fs: string }>(
-        "SELECT current_setting('server_version') AS v, current_setting('shared_buffers') AS sb, current_setting('synchronous_commit') AS sc, current_setting('fsync') AS fs",
-      );
-      const r = rows[0]!;
-      postgres = `${r.v} (shared_buffers ${r.sb}, fsync ${r.fs}, synchronous_commit ${r.sc})`;
-    } finally {
-      await pool.end();
-    }
-  }
-  const commit = await capture('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD']);
-  const dirty = (await capture('git', ['--no-optional-locks', '-C', repoRoot, 'status', '--porcelain', '--untracked-files=no'])) !== '';
-  const temporal = temporalBin ? (await capture(temporalBin, ['--version'])) || temporalBin : 'not used';
-  return {
-    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    cpu: cpus[0]?.model ?? '?',
-    cores: cpus.length,
-    memory: `${fmt1(os.totalmem() / 2 ** 30)} GiB`,
-    os: `${os.type()} ${os.release()} (${os.arch()})`,
-    node: process.version,
-    postgres,
-    temporal,
-    commit: commit ? `${commit}${dirty ? ' with uncommitted changes' : ''}` : 'unknown',
-    load: os.loadavg().map((x) => x.toFixed(2)).join(', '),
-  };
-}
 
 // ------------------------------------------------------------------------------------ the report
 

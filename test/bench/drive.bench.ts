@@ -20,10 +20,8 @@
 // writes docs/BENCHMARKS-drive.md and appends a short "Google Drive" section linking to it at the end of
 // docs/BENCHMARKS.md when that section is missing. The measured figures are kept in a comment at the end
 // of BENCHMARKS-drive.md, so a later `--only x --write` replaces section x and keeps the others.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -32,7 +30,7 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { SyncTotals } from '../../activities';
 import type { ActivityDeps } from '../../activities/context';
-import { createPool, createThrowawayDatabase, defaultDatabaseUrl, ensurePostgres, redactUrl, withDatabase } from '../../activities/db/postgres';
+import { createPool, createThrowawayDatabase, defaultDatabaseUrl, ensurePostgres, redactUrl } from '../../activities/db/postgres';
 import { migrate } from '../../activities/db/migrate';
 import { linkWorkspace, type LinkingSummary } from '../../activities/linking';
 import { createAsanaSimulator, DEFAULT_STAGE_MAP, generateAgency, SIM_DEFAULT_TOKEN as ASANA_TOKEN, type AsanaSimulator, type GeneratedAgency } from '../../connectors/asana/simulator';
@@ -44,6 +42,7 @@ import { createNaming, DEFAULT_NAMING } from '../../mapping/naming';
 import { createWorker } from '../../worker';
 import { connectClient, startSync, syncWorkflowId, waitForSync } from '../../worker/orchestration';
 import { findOrBuildTemporal, startTemporalDevServer, type TemporalDevServer } from '../../worker/temporal-dev-server';
+import { machineFacts, type Machine } from './machine';
 
 // ------------------------------------------------------------------------------------------ options
 
@@ -1088,57 +1087,6 @@ interface QuotaResult {
 
 // ------------------------------------------------------------------------------------ machine facts
 
-function capture(cmd: string, args: string[]): Promise<string> {
-  return new Promise((done) => {
-    execFile(cmd, args, { timeout: 20_000 }, (err, stdout) => done(err ? '' : stdout.trim()));
-  });
-}
-
-interface Machine {
-  date: string;
-  cpu: string;
-  cores: number;
-  memory: string;
-  os: string;
-  node: string;
-  postgres: string;
-  temporal: string;
-  commit: string;
-  load: string;
-}
-
-async function machineFacts(baseUrl: string | null, temporalBin: string | null): Promise<Machine> {
-  const cpus = os.cpus();
-  let postgres = 'not used';
-  if (baseUrl) {
-    const pool = createPool(withDatabase(baseUrl, 'postgres'), { max: 1, applicationName: 'stageline-bench-drive' });
-    try {
-      const { rows } = await pool.query<{ v: string; sb: string; sc: string; fs: string }>(
-        "SELECT current_setting('server_version') AS v, current_setting('shared_buffers') AS sb, current_setting('synchronous_commit') AS sc, current_setting('fsync') AS fs",
-      );
-      const r = rows[0]!;
-      postgres = `${r.v} (shared_buffers ${r.sb}, fsync ${r.fs}, synchronous_commit ${r.sc})`;
-    } finally {
-      await pool.end();
-    }
-  }
-  const commit = await capture('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD']);
-  const dirty = (await capture('git', ['--no-optional-locks', '-C', repoRoot, 'status', '--porcelain', '--untracked-files=no'])) !== '';
-  const temporal = temporalBin ? (await capture(temporalBin, ['--version'])) || temporalBin : 'not used';
-  return {
-    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    cpu: cpus[0]?.model ?? '?',
-    cores: cpus.length,
-    memory: `${fmt1(os.totalmem() / 2 ** 30)} GiB`,
-    os: `${os.type()} ${os.release()} (${os.arch()})`,
-    node: process.version,
-    postgres,
-    temporal,
-    commit: commit ? `${commit}${dirty ? ' with uncommitted changes' : ''}` : 'unknown',
-    load: os.loadavg().map((x) => x.toFixed(2)).join(', '),
-  };
-}
-
 // ------------------------------------------------------------------------------------ results
 
 /** When and with what a section ran (sections may come from different runs, see --write). */
@@ -1575,7 +1523,7 @@ async function main(): Promise<Results> {
   const client = await connectClient(temporal.address);
   onCleanup('temporal client', () => client.connection.close());
 
-  const machine = await machineFacts(baseUrl, temporalBin);
+  const machine = await machineFacts(baseUrl, temporalBin, 'stageline-bench-drive');
   const info = (tasks: number): RunInfo => ({ machine, tasks, seed: o.seed, projects: o.projects, wholeRunMs: 0 });
   const results: Results = {};
 

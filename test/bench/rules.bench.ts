@@ -21,7 +21,6 @@
 // Progress goes to stderr, the Markdown report to stdout. It starts everything it needs and stops it
 // again, also on failure or Ctrl-C. Checks that fail (a write-back that never showed, a redundant
 // write, a write on a round with nothing changed) are listed under "Problems" and make the exit code 1.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -33,7 +32,7 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { SyncTotals } from '../../activities';
 import type { ActivityDeps } from '../../activities/context';
-import { createPool, createThrowawayDatabase, defaultDatabaseUrl, ensurePostgres, redactUrl, withDatabase } from '../../activities/db/postgres';
+import { createPool, createThrowawayDatabase, defaultDatabaseUrl, ensurePostgres, redactUrl } from '../../activities/db/postgres';
 import { migrate } from '../../activities/db/migrate';
 import { createAsanaSimulator, DEFAULT_STAGE_MAP, generateAgency, SIM_DEFAULT_TOKEN, type GeneratedAgency } from '../../connectors/asana/simulator';
 import { LimiterRegistry } from '../../connectors/limiter';
@@ -43,6 +42,7 @@ import { compileRules, evaluateAsset, RULE_KINDS, type AssetFacts, type Compiled
 import { createWorker } from '../../worker';
 import { connectClient, startSync, syncWorkflowId } from '../../worker/orchestration';
 import { findOrBuildTemporal, startTemporalDevServer, type TemporalDevServer } from '../../worker/temporal-dev-server';
+import { machineFacts, type Machine } from './machine';
 
 // ------------------------------------------------------------------------------------------ options
 
@@ -794,57 +794,6 @@ async function latency(o: Options, baseUrl: string, temporal: TemporalDevServer,
 
 // ------------------------------------------------------------------------------------ machine facts
 
-function capture(cmd: string, args: string[]): Promise<string> {
-  return new Promise((done) => {
-    execFile(cmd, args, { timeout: 20_000 }, (err, stdout) => done(err ? '' : stdout.trim()));
-  });
-}
-
-interface Machine {
-  date: string;
-  cpu: string;
-  cores: number;
-  memory: string;
-  os: string;
-  node: string;
-  postgres: string;
-  temporal: string;
-  commit: string;
-  load: string;
-}
-
-async function machineFacts(baseUrl: string | null, temporalBin: string | null): Promise<Machine> {
-  const cpus = os.cpus();
-  let postgres = 'not used';
-  if (baseUrl) {
-    const pool = createPool(withDatabase(baseUrl, 'postgres'), { max: 1, applicationName: 'stageline-bench-rules' });
-    try {
-      const { rows } = await pool.query<{ v: string; sb: string; sc: string; fs: string }>(
-        "SELECT current_setting('server_version') AS v, current_setting('shared_buffers') AS sb, current_setting('synchronous_commit') AS sc, current_setting('fsync') AS fs",
-      );
-      const r = rows[0]!;
-      postgres = `${r.v} (shared_buffers ${r.sb}, fsync ${r.fs}, synchronous_commit ${r.sc})`;
-    } finally {
-      await pool.end();
-    }
-  }
-  const commit = await capture('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD']);
-  const dirty = (await capture('git', ['--no-optional-locks', '-C', repoRoot, 'status', '--porcelain', '--untracked-files=no'])) !== '';
-  const temporal = temporalBin ? (await capture(temporalBin, ['--version'])) || temporalBin : 'not used';
-  return {
-    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    cpu: cpus[0]?.model ?? '?',
-    cores: cpus.length,
-    memory: `${fmt1(os.totalmem() / 2 ** 30)} GiB`,
-    os: `${os.type()} ${os.release()} (${os.arch()})`,
-    node: process.version,
-    postgres,
-    temporal,
-    commit: commit ? `${commit}${dirty ? ' with uncommitted changes' : ''}` : 'unknown',
-    load: os.loadavg().map((x) => x.toFixed(2)).join(', '),
-  };
-}
-
 // ------------------------------------------------------------------------------------ the report
 
 interface Results {
@@ -1165,7 +1114,7 @@ async function main(): Promise<void> {
     const c = client;
     onCleanup('temporal client', () => c.connection.close());
   }
-  results.machine = { ...(await machineFacts(needInfra ? baseUrl : null, temporalBin)), load };
+  results.machine = { ...(await machineFacts(needInfra ? baseUrl : null, temporalBin, 'stageline-bench-rules')), load };
   if (o.only.has('latency') && temporal && client) results.latency = await latency(o, baseUrl, temporal, client);
 
   results.totalMs = performance.now() - benchStart;
