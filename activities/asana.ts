@@ -19,7 +19,7 @@ import { assetIdOf, normalizeProject, normalizeTaskBundle, type AsanaNormalizeCo
 import { AsanaEventRaw, AsanaSectionRaw } from '../connectors/asana/raw';
 import { CallCounter, ConnectorError } from '../connectors/types';
 import { toIssues } from '../mapping/model';
-import type { ActivityDeps } from './context';
+import { limiterFor, type ActivityDeps } from './context';
 import {
   addRunCounts, commitBatch, countsOf, dequeue, deleteCursor, enqueue, getCursor, markSeen, peekQueue,
   setCursor, tombstoneUnseenAssets, withTransaction, type QueueItem,
@@ -71,7 +71,7 @@ const streams = {
 };
 
 function clientFor(deps: ActivityDeps, cfg: AsanaConnectionConfig, abortIf?: () => boolean): AsanaClient {
-  const limiter = deps.limiters.get(`asana:${stableId('limiter', 'token', cfg.token)}`, cfg.rate_limit_per_minute, cfg.max_concurrency);
+  const limiter = limiterFor(deps, cfg);
   return new AsanaClient({ token: cfg.token, ...(cfg.base_url ? { baseUrl: cfg.base_url } : {}), limiter, counter: new CallCounter(), ...(abortIf ? { abortIf } : {}) });
 }
 

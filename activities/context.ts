@@ -1,7 +1,8 @@
 // What activities are given (STYLE.md §10): no module-level singletons, so tests hand in their own.
 import type { Pool } from 'pg';
 import type { StagelineConfig } from '../mapping/config';
-import type { LimiterRegistry } from '../connectors/limiter';
+import type { LimiterRegistry, RateLimiter } from '../connectors/limiter';
+import { stableId } from '../mapping/ids';
 
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -25,3 +26,11 @@ export const consoleLogger: Logger = {
   warn: (m, f) => console.warn(m, f ?? ''),
   error: (m, f) => console.error(m, f ?? ''),
 };
+
+/**
+ * The limiter of a connection's credential: one per (vendor, token), shared by its reads and writes
+ * and by every connection that uses the same token, since the vendor counts per token.
+ */
+export function limiterFor(deps: Pick<ActivityDeps, 'limiters'>, cfg: { vendor: string; token: string; rate_limit_per_minute: number; max_concurrency: number }): RateLimiter {
+  return deps.limiters.get(`${cfg.vendor}:${stableId('limiter', 'token', cfg.token)}`, cfg.rate_limit_per_minute, cfg.max_concurrency);
+}

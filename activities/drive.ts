@@ -12,14 +12,13 @@
 //               the feed is drive-wide) queues its file; a trashed, removed, or moved-out file is
 //               tombstoned; a change elsewhere is ignored (counted). A rejected token → a fresh token
 //               and a re-crawl (stable ids and hashes: no duplicates).
-import { stableId } from '../mapping/ids';
 import { emptyBatch, mergeBatches, type Batch } from '../mapping/model';
 import type { DriveConnectionConfig } from '../mapping/config';
 import { DriveClient, ExpiredPageToken, MAX_PARENTS_PER_QUERY } from '../connectors/drive/client';
 import { AbortedRequest } from '../connectors/asana/client';
 import { fileIdOf, normalizeFileBundle } from '../connectors/drive/normalize';
 import { CallCounter, ConnectorError } from '../connectors/types';
-import type { ActivityDeps } from './context';
+import { limiterFor, type ActivityDeps } from './context';
 import type { Scope, StepResult } from './asana';
 import {
   addRunCounts, clearSeen, commitBatch, countsOf, dequeue, deleteCursor, enqueue, getCursor, markSeen, peekQueue, setCursor, withTransaction, type QueueItem,
@@ -51,7 +50,7 @@ interface ChangesCursor {
 const streams = { crawl: 'drive:crawl', changes: 'drive:changes' };
 
 function clientFor(deps: ActivityDeps, cfg: DriveConnectionConfig, abortIf?: () => boolean): DriveClient {
-  const limiter = deps.limiters.get(`drive:${stableId('limiter', 'token', cfg.token)}`, cfg.rate_limit_per_minute, cfg.max_concurrency);
+  const limiter = limiterFor(deps, cfg);
   return new DriveClient({ token: cfg.token, ...(cfg.base_url ? { baseUrl: cfg.base_url } : {}), limiter, counter: new CallCounter(), ...(abortIf ? { abortIf } : {}) });
 }
 

@@ -452,9 +452,8 @@ async function projectComments(tx: PoolClient, fileAsset: Map<string, string>, n
   });
   s.commentsWritten = written.inserted + written.updated;
   // Comments of files no longer linked leave their asset.
-  const fileComments = await tx.query<{ id: string }>(`SELECT id FROM core.file_comments`);
   const projected = new Set(out.map((c) => c.id));
-  const orphaned = fileComments.rows.map((r) => r.id).filter((id) => !projected.has(id));
+  const orphaned = rows.map((r) => r.id).filter((id) => !projected.has(id));
   if (orphaned.length) await tx.query(`UPDATE core.comments SET deleted_at = $2, updated_at = now() WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL`, [orphaned, now]);
 }
 

@@ -10,13 +10,12 @@
 //    vendor's message, and the violation records the write error (`stageline status` shows it); a
 //    new intended write (a later change) gets a new row. Retrying cannot make a deleted task exist.
 import type { PoolClient } from 'pg';
-import { stableId } from '../mapping/ids';
 import type { AsanaConnectionConfig, ConnectionConfig, DriveConnectionConfig } from '../mapping/config';
 import { AsanaClient } from '../connectors/asana/client';
 import { AsanaWriter } from '../connectors/asana/writeback';
 import { DriveWriter } from '../connectors/drive/writeback';
 import { CallCounter, ConnectorError } from '../connectors/types';
-import type { ActivityDeps } from './context';
+import { limiterFor, type ActivityDeps } from './context';
 import { OPS_STATUS_OPTIONS } from './enforce';
 import { addRunCounts, withTransaction } from './db/store';
 
@@ -103,7 +102,7 @@ function senderFor(deps: ActivityDeps, cfg: ConnectionConfig, counter: CallCount
 }
 
 function asanaSender(deps: ActivityDeps, cfg: AsanaConnectionConfig, counter: CallCounter): Sender {
-  const limiter = deps.limiters.get(`asana:${stableId('limiter', 'token', cfg.token)}`, cfg.rate_limit_per_minute, cfg.max_concurrency);
+  const limiter = limiterFor(deps, cfg);
   const opts = { token: cfg.token, ...(cfg.base_url ? { baseUrl: cfg.base_url } : {}), limiter, counter };
   const writer = new AsanaWriter(opts);
   const reader = new AsanaClient(opts);
@@ -179,7 +178,7 @@ function asanaSender(deps: ActivityDeps, cfg: AsanaConnectionConfig, counter: Ca
 }
 
 function driveSender(deps: ActivityDeps, cfg: DriveConnectionConfig, counter: CallCounter): Sender {
-  const limiter = deps.limiters.get(`drive:${stableId('limiter', 'token', cfg.token)}`, cfg.rate_limit_per_minute, cfg.max_concurrency);
+  const limiter = limiterFor(deps, cfg);
   const writer = new DriveWriter({ token: cfg.token, ...(cfg.base_url ? { baseUrl: cfg.base_url } : {}), limiter, counter });
   return async (row) => {
     const fileId = row.target_external_id;
