@@ -12,6 +12,7 @@ import { linkWorkspace, type LinkingSummary } from './linking';
 import { enforceWorkspace, reviewTimerStep, type EnforcementRound, type ReviewTimer } from './enforce';
 import { drainOutbox, type DrainResult } from './outbox';
 import { refreshWarehouse, rolesFromConfig, warehouseWatermark } from '../warehouse/refresh';
+import { writeWeeklyReport } from './report';
 
 export type { Scope, StepResult } from './asana';
 export type { LinkingSummary } from './linking';
@@ -147,6 +148,15 @@ export function createActivities(deps: ActivityDeps) {
         const r = await refreshWarehouse(deps.db, { since: await warehouseWatermark(deps.db), now: deps.clock().toISOString(), timezone: cfg.workspace.timezone, roles: rolesFromConfig(cfg), pipeline: cfg.workspace.pipeline });
         await withTransaction(deps.db, (tx) => addRunCounts(tx, input.syncRunId, { 'warehouse.assets': r.assets, 'warehouse.ms': Math.round(r.ms) }, {}));
         return { mode: r.mode, assets: r.assets, ms: Math.round(r.ms) };
+      });
+    },
+
+    /** The weekly leadership report (its Temporal Schedule): last week's report into `reports.folder`. */
+    async weeklyReport(input: { scheduledAt: string }): Promise<{ from: string; to: string; dir: string; files: string[] }> {
+      return run(async () => {
+        const r = await writeWeeklyReport(deps.db, deps.config(), input, deps.clock());
+        deps.log.info(`weekly report ${r.from} – ${r.to} written to ${r.html}`);
+        return { from: r.from, to: r.to, dir: r.dir, files: r.files };
       });
     },
 

@@ -5,6 +5,8 @@ import { connectionSummaries, filesNeedingAttention } from '../activities/db/que
 import { ConfigError } from '../mapping/config';
 import { loadConfig, openRuntime } from './runtime';
 import { describeTotals, printAttention, printSummary, syncConnections } from './output';
+import type { Runtime } from './runtime';
+import type { StagelineConfig } from '../mapping/config';
 
 export async function runDemo(opts: { configPath: string; tasks: number }): Promise<number> {
   const t0 = Date.now();
@@ -64,7 +66,8 @@ export async function runDemo(opts: { configPath: string; tasks: number }): Prom
       console.log('');
       await printViolations(rt);
       console.log(`Standards are in ${config.enforcement.mode} mode: npx stageline rules preview shows what enforcing them would write.`);
-      console.log(`\nDone in ${((Date.now() - t0) / 1000).toFixed(1)} s. Data: ${rt.databaseUrl.replace(/:[^:@/]*@/, ':***@')} (schemas core, ops). Try: npx stageline status`);
+      await writeDemoReport(rt, config);
+      console.log(`\nDone in ${((Date.now() - t0) / 1000).toFixed(1)} s. Data: ${rt.databaseUrl.replace(/:[^:@/]*@/, ':***@')} (schemas core, ops, warehouse). Try: npx stageline status`);
       return failed ? 1 : 0;
     } finally {
       await rt.close();
@@ -73,4 +76,24 @@ export async function runDemo(opts: { configPath: string; tasks: number }): Prom
     await stopSimulator?.();
     await stopDrive?.();
   }
+}
+
+/**
+ * The demo's last step: the leadership report for the four weeks up to today (or, for a dataset whose
+ * deliveries ended earlier, up to the Sunday after its last delivery), against the four before.
+ */
+async function writeDemoReport(rt: Runtime, config: StagelineConfig): Promise<void> {
+  const { localDate, writeReport } = await import('../activities/report');
+  const { addDays } = await import('../warehouse/report-data');
+  const today = localDate(new Date(), config.workspace.timezone);
+  const { rows } = await rt.db.query<{ latest: string | null }>(`SELECT to_char(max(delivered_on), 'YYYY-MM-DD') AS latest FROM warehouse.v_cycle_time`);
+  const latest = rows[0]?.latest ?? today;
+  const sundayAfter = (d: string) => addDays(d, (7 - new Date(`${d}T00:00:00Z`).getUTCDay()) % 7);
+  const to = latest >= addDays(today, -27) ? today : sundayAfter(latest);
+  const r = await writeReport(rt.db, config, { from: addDays(to, -27), to }, new Date());
+  const s = r.summary.current;
+  const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)} %`);
+  console.log(`\nLeadership report, ${r.from} – ${r.to} vs the 4 weeks before: ${s.delivered} delivered, cycle time median ${s.cycle_time_p50_days ?? '—'} d, first-pass approval ${pct(s.first_pass_rate)}, on time ${pct(s.on_time_rate)}, compliance ${pct(s.compliance_rate)}.`);
+  console.log(`  ${r.html}`);
+  console.log(`  ${r.files.length - 1} CSV files beside it; weekly: ${config.reports.weekly ? `every ${config.reports.weekly.day} at ${config.reports.weekly.at} into ${config.reports.folder}` : 'off (stageline.yaml reports.weekly)'}`);
 }

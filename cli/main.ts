@@ -6,7 +6,7 @@ import { createPool, defaultDatabaseUrl, ensureDatabase, ensurePostgres } from '
 import { migrate } from '../activities/db/migrate';
 import { LimiterRegistry } from '../connectors/limiter';
 import { createWorker } from '../worker';
-import { ensureSchedule } from '../worker/orchestration';
+import { ensureReportSchedule, ensureSchedule } from '../worker/orchestration';
 import { configPath, loadConfig, openRuntime, quietLogger } from './runtime';
 import { describeTotals, printStatus, syncConnections } from './output';
 import { runDemo } from './demo';
@@ -74,6 +74,7 @@ program
     const rt = await openRuntime({ config: cfg, temporal: true, worker: opts.wait ? 'auto' : 'never', log });
     try {
       for (const c of cfg.connections) await ensureSchedule(rt.client!, c);
+      await ensureReportSchedule(rt.client!, cfg);
       const results = await syncConnections(rt, ids, opts.full ? 'full' : 'incremental', Boolean(opts.wait));
       for (const [id, r] of results) {
         if (r instanceof Error) {
@@ -171,6 +172,42 @@ rules
   });
 
 program
+  .command('report')
+  .description('write the leadership report: report.html (charts, printable, no network needed) and one CSV per table, for a period against the one before it')
+  .option('--from <date>', 'first day, YYYY-MM-DD in workspace.timezone (default: Monday of last week)')
+  .option('--to <date>', 'last day, included (default: six days after --from, or last Sunday)')
+  .option('--out <dir>', 'output folder (default: <reports.folder>/<from>_<to>)')
+  .option('--no-refresh', 'report on the warehouse as of the last sync instead of bringing it up to date first')
+  .action(async (opts: { from?: string; to?: string; out?: string; refresh: boolean }) => {
+    const cfg = readConfigOrExit();
+    const { ReportInputError } = await import('../warehouse/report');
+    const { resolvePeriod, localDate, writeReport } = await import('../activities/report');
+    try {
+      resolvePeriod(opts, localDate(new Date(), cfg.workspace.timezone));
+    } catch (err) {
+      if (!(err instanceof ReportInputError)) throw err;
+      console.error(err.message);
+      process.exitCode = 2;
+      return;
+    }
+    const rt = await openRuntime({ config: cfg, log });
+    try {
+      const r = await writeReport(rt.db, cfg, { ...opts, ...(opts.out ? { outDir: opts.out } : {}) }, new Date());
+      if (r.refreshed) log(`warehouse refreshed (${r.refreshed.mode}, ${r.refreshed.assets} assets, ${r.refreshed.ms} ms)`);
+      const s = r.summary.current;
+      console.log(`Report ${r.from} – ${r.to}: ${s.delivered} delivered, cycle time median ${s.cycle_time_p50_days ?? '—'} d, on time ${s.on_time_rate === null ? '—' : `${(s.on_time_rate * 100).toFixed(1)} %`}, compliance ${s.compliance_rate === null ? '—' : `${(s.compliance_rate * 100).toFixed(1)} %`}`);
+      console.log(`  ${r.html}`);
+      console.log(`  ${r.files.length - 1} CSV files beside it (${r.timings.totalMs} ms)`);
+    } catch (err) {
+      if (!(err instanceof ReportInputError)) throw err;
+      console.error(err.message);
+      process.exitCode = 2;
+    } finally {
+      await rt.close();
+    }
+  });
+
+program
   .command('worker')
   .description('run a Stageline worker (TEMPORAL_ADDRESS, DATABASE_URL)')
   .action(async () => {
@@ -183,9 +220,11 @@ program
     if (!process.env.STAGELINE_NO_SCHEDULES) {
       const client = await connectClient(address);
       for (const c of cfg.connections) await ensureSchedule(client, c);
+      await ensureReportSchedule(client, cfg);
       await client.connection.close();
     }
-    console.log(`worker polling ${address}; schedules ensured for ${cfg.connections.length} connection(s)`);
+    const weekly = cfg.reports.weekly ? `; weekly report ${cfg.reports.weekly.day}s at ${cfg.reports.weekly.at} (${cfg.workspace.timezone}) into ${cfg.reports.folder}` : '';
+    console.log(`worker polling ${address}; schedules ensured for ${cfg.connections.length} connection(s)${weekly}`);
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => worker.shutdown());
     await worker.run();
     await connection.close();

@@ -2,7 +2,7 @@
 // (TEMPORAL_ADDRESS, or a local dev server the project starts itself) and, when no worker polls the
 // task queue, an in-process worker.
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type pg from 'pg';
 import type { Client } from '@temporalio/client';
 import { ConfigError, parseConfig, type StagelineConfig } from '../mapping/config';
@@ -20,7 +20,10 @@ export function configPath(explicit?: string): string {
 
 export function loadConfig(path: string, env: Record<string, string | undefined> = process.env): StagelineConfig {
   if (!existsSync(path)) throw new ConfigError(path, [{ code: 'not_found', path: [], message: `no config file at ${path} (set --config or STAGELINE_CONFIG)` }]);
-  return parseConfig(readFileSync(path, 'utf8'), env, path);
+  const cfg = parseConfig(readFileSync(path, 'utf8'), env, path);
+  // A relative reports folder is the config file's neighbour, wherever the command runs from.
+  cfg.reports.folder = resolve(dirname(path), cfg.reports.folder);
+  return cfg;
 }
 
 export interface Runtime {

@@ -21,6 +21,24 @@ export const ScheduleConfig = z.strictObject({
 
 const StageMap = z.record(z.string().min(1), StageId);
 
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+
+/** The leadership report (warehouse/report.ts): where it is written, and its weekly Temporal Schedule. */
+export const ReportsConfig = z.strictObject({
+  /** Folder for `stageline report` and the weekly run, relative to stageline.yaml's folder unless absolute. */
+  folder: z.string().min(1).default('reports'),
+  /** Last week's report (Monday–Sunday), produced by a Temporal Schedule; omit for none. */
+  weekly: z
+    .strictObject({
+      day: z.enum(WEEKDAYS).default('monday'),
+      /** Local time (workspace.timezone), 24-hour HH:MM. */
+      at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a 24-hour time such as 07:00').default('07:00'),
+      paused: z.boolean().default(false),
+    })
+    .optional(),
+});
+export type ReportsConfig = z.infer<typeof ReportsConfig>;
+
 export const AsanaStageSource = z.union([
   z.strictObject({ from: z.literal('section') }),
   z.strictObject({ from: z.literal('custom_field'), field: z.string().min(1).describe('the enum custom field name or gid') }),
@@ -106,6 +124,8 @@ export const StagelineConfig = z
     enforcement: EnforcementConfig.prefault({}),
     /** The workspace's standards, as data (mapping/rules.ts). */
     rules: RulesConfig.default([]),
+    /** The leadership report: output folder and weekly schedule. */
+    reports: ReportsConfig.prefault({}),
   });
 export type StagelineConfig = z.infer<typeof StagelineConfig>;
 

@@ -1,7 +1,7 @@
 // Client-side orchestration shared by the CLI, the API and the tests: start (or join) a connection's
 // sync, follow its progress, and keep one Temporal Schedule per connection.
 import { Client, Connection, ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowIdConflictPolicy, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import type { ConnectionConfig } from '../mapping/config';
+import type { ConnectionConfig, StagelineConfig } from '../mapping/config';
 import { durationMs } from '../mapping/config';
 import type { SyncTotals } from '../activities';
 import type { connectionSync, ConnectionSyncInput, SyncProgress } from '../workflows/connection-sync';
@@ -74,5 +74,41 @@ export async function ensureSchedule(client: Client, cfg: ConnectionConfig, task
   } catch (err) {
     if (!(err instanceof ScheduleNotFoundError)) throw err;
     await client.schedule.create({ scheduleId: id, spec, action, policies, state: { paused: cfg.schedule.paused } });
+  }
+}
+
+export const REPORT_SCHEDULE_ID = 'report-schedule/weekly';
+
+/**
+ * The weekly leadership report's Schedule, from stageline.yaml `reports.weekly` (day and local time in
+ * workspace.timezone): created, updated, or deleted when the section is gone. Overlap SKIP; a run
+ * missed by less than a day (an outage) still happens, later ones are not replayed.
+ */
+export async function ensureReportSchedule(client: Client, cfg: Pick<StagelineConfig, 'reports' | 'workspace'>, taskQueue = TASK_QUEUE): Promise<'created' | 'updated' | 'deleted' | 'none'> {
+  const handle = client.schedule.getHandle(REPORT_SCHEDULE_ID);
+  const weekly = cfg.reports.weekly;
+  if (!weekly) {
+    try {
+      await handle.delete();
+      return 'deleted';
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) return 'none';
+      throw err;
+    }
+  }
+  const [hour, minute] = weekly.at.split(':').map(Number) as [number, number];
+  const spec = {
+    calendars: [{ dayOfWeek: weekly.day.toUpperCase() as Uppercase<typeof weekly.day>, hour, minute }],
+    timezone: cfg.workspace.timezone,
+  };
+  const action = { type: 'startWorkflow' as const, workflowType: 'weeklyReport', workflowId: 'weekly-report', taskQueue, args: [] as [] };
+  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: 86_400_000, pauseOnFailure: false };
+  try {
+    await handle.update((prev) => ({ ...prev, spec, action, policies, state: { ...prev.state, paused: weekly.paused } }));
+    return 'updated';
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+    await client.schedule.create({ scheduleId: REPORT_SCHEDULE_ID, spec, action, policies, state: { paused: weekly.paused } });
+    return 'created';
   }
 }
