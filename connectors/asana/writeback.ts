@@ -37,11 +37,37 @@ export interface EnsuredEnumField {
   };
 }
 
+/** A number custom field `ensureNumberFields` finds or makes: its exact name and the decimal places to create it with. */
+export interface NumberFieldSpec {
+  name: string;
+  /** 0–6 (asana_oas.yaml CustomFieldBase.precision): places after the decimal point Asana shows. */
+  precision: number;
+}
+
+/** What `ensureNumberFields` found or made. */
+export interface EnsuredNumberFields {
+  /** Every requested field name → its gid. */
+  fields: Record<string, string>;
+  /**
+   * Every requested field name → its precision in Asana: a field the team made earlier keeps its own,
+   * which may show fewer places than were asked for (Stageline does not change the team's fields).
+   */
+  precision: Record<string, number>;
+  created: {
+    /** Fields created (an existing field of that name is used as it is). */
+    fields: string[];
+    /** Per project gid, the fields added to it. */
+    projects: Record<string, string[]>;
+  };
+}
+
 // The definition fields ensureEnumField reads (asana_oas.yaml CustomFieldCompact/CustomFieldBase).
 // `type` is deprecated in favour of `resource_subtype` but still served; both are read.
 const FIELD_DEF_FIELDS = ['name', 'resource_subtype', 'type', 'enum_options.name', 'enum_options.enabled'];
 const CUSTOM_FIELD_FIELDS = FIELD_DEF_FIELDS.join(',');
 const SETTING_FIELDS = FIELD_DEF_FIELDS.map((f) => `custom_field.${f}`).join(',');
+// ensureNumberFields reads the precision instead of the options.
+const NUMBER_DEF_FIELDS = ['name', 'resource_subtype', 'type', 'precision'];
 /** "A custom field can have at most 500 enum options (including disabled options)": asana_oas.yaml, createEnumOptionForCustomField. */
 const MAX_ENUM_OPTIONS = 500;
 
@@ -52,6 +78,7 @@ const FieldDefRaw = z.looseObject({
   type: z.string().nullish(),
   resource_subtype: z.string().nullish(),
   enum_options: z.array(z.looseObject({ gid: Gid, name: z.string(), enabled: z.boolean().nullish() })).nullish(),
+  precision: z.number().int().nullish(),
 });
 type FieldDef = z.infer<typeof FieldDefRaw>;
 const SettingRaw = z.looseObject({ gid: Gid, custom_field: FieldDefRaw.nullish() });
@@ -159,20 +186,7 @@ export class AsanaWriter {
     const projects = [...new Set(projectGids)];
 
     // 1, 2: reads.
-    // https://developers.asana.com/reference/getcustomfieldsforworkspace
-    const library = (
-      await this.listAll('GET /workspaces/{gid}/custom_fields', (offset) =>
-        this.api.customFields.getCustomFieldsForWorkspace(workspaceGid, { limit: manifest.pageSize.max, opt_fields: CUSTOM_FIELD_FIELDS, ...(offset ? { offset } : {}) }),
-      )
-    ).map((f) => parseOr(FieldDefRaw, f, 'GET /workspaces/{gid}/custom_fields'));
-    const onProject = new Map<string, FieldDef[]>();
-    for (const p of projects) {
-      // https://developers.asana.com/reference/getcustomfieldsettingsforproject
-      const settings = await this.listAll('GET /projects/{gid}/custom_field_settings', (offset) =>
-        this.api.settings.getCustomFieldSettingsForProject(p, { limit: manifest.pageSize.max, opt_fields: SETTING_FIELDS, ...(offset ? { offset } : {}) }),
-      );
-      onProject.set(p, settings.flatMap((s) => parseOr(SettingRaw, s, 'GET /projects/{gid}/custom_field_settings').custom_field ?? []));
-    }
+    const { library, onProject } = await this.readFields(workspaceGid, projects, CUSTOM_FIELD_FIELDS, SETTING_FIELDS);
 
     const created: EnsuredEnumField['created'] = { field: false, options: [], projects: [], reenabled: [] };
     let field = library.find((f) => f.name === name) ?? [...onProject.values()].flat().find((f) => f.name === name);
@@ -240,6 +254,91 @@ export class AsanaWriter {
       created.projects.push(p);
     }
     return { fieldGid, options, created };
+  }
+
+  /**
+   * Makes sure the workspace has a number custom field of each spec's exact name, on each of
+   * `projectGids`; returns their gids. The same reads as `ensureEnumField` (one pass for all the
+   * fields: the workspace's field library, then each project's settings), then only what is missing:
+   * `POST /custom_fields` per missing field (a number with the spec's precision, notifications off:
+   * figures a bot keeps up to date should not notify every follower), and
+   * `POST /projects/{p}/addCustomFieldSetting` per project and field it lacks. A second call with the
+   * same arguments makes only the reads (1 + projectGids.length calls with fewer than 100 fields and
+   * settings each). A field of that name but another type is `invalid_config` naming it, before anything
+   * is written. Not safe against a concurrent run (two could both create a field): callers serialise it.
+   */
+  async ensureNumberFields(workspaceGid: string, projectGids: string[], specs: NumberFieldSpec[]): Promise<EnsuredNumberFields> {
+    assertGid('workspaceGid', workspaceGid);
+    for (const p of projectGids) assertGid('projectGid', p);
+    for (const f of specs) {
+      if (typeof f.name !== 'string' || f.name.trim() === '') throw new ConnectorError('invalid_config', 'Asana ensureNumberFields: a field name is empty');
+      if (!Number.isInteger(f.precision) || f.precision < 0 || f.precision > 6) throw new ConnectorError('invalid_config', `Asana ensureNumberFields: the precision of "${f.name}" must be an integer from 0 to 6`);
+    }
+    if (new Set(specs.map((f) => f.name)).size !== specs.length) throw new ConnectorError('invalid_config', 'Asana ensureNumberFields: two fields have the same name');
+    const projects = [...new Set(projectGids)];
+    const { library, onProject } = await this.readFields(workspaceGid, projects, NUMBER_DEF_FIELDS.join(','), NUMBER_DEF_FIELDS.map((f) => `custom_field.${f}`).join(','));
+
+    const found = new Map<string, FieldDef>();
+    for (const spec of specs) {
+      const field = library.find((f) => f.name === spec.name) ?? [...onProject.values()].flat().find((f) => f.name === spec.name);
+      if (!field) continue;
+      const type = field.resource_subtype ?? field.type;
+      if (type !== 'number') {
+        throw new ConnectorError(
+          'invalid_config',
+          `Asana custom field "${field.name}" (${field.gid}) is a ${type ?? 'field of unknown type'}, not a number: rename it in Asana or configure another field name for Stageline (enforcement.metrics.fields)`,
+        );
+      }
+      found.set(spec.name, field);
+    }
+    const out: EnsuredNumberFields = { fields: {}, precision: {}, created: { fields: [], projects: {} } };
+    for (const spec of specs) {
+      let field = found.get(spec.name);
+      if (!field) {
+        // https://developers.asana.com/reference/createcustomfield
+        const body = await this.call('POST /custom_fields', () =>
+          this.api.customFields.createCustomField(
+            { data: { workspace: workspaceGid, name: spec.name, resource_subtype: 'number', precision: spec.precision, has_notifications_enabled: false } },
+            { opt_fields: NUMBER_DEF_FIELDS.join(',') },
+          ),
+        );
+        field = parseOr(FieldDefRaw, body?.data, 'POST /custom_fields');
+        out.created.fields.push(spec.name);
+      }
+      out.fields[spec.name] = field.gid;
+      out.precision[spec.name] = field.precision ?? spec.precision;
+    }
+    for (const p of projects) {
+      for (const spec of specs) {
+        const gid = out.fields[spec.name]!;
+        if ((onProject.get(p) ?? []).some((f) => f.gid === gid)) continue;
+        // https://developers.asana.com/reference/addcustomfieldsettingforproject
+        await this.call('POST /projects/{gid}/addCustomFieldSetting', () =>
+          this.api.projects.addCustomFieldSettingForProject({ data: { custom_field: gid, is_important: true } }, p, { opt_fields: 'is_important' }),
+        );
+        (out.created.projects[p] ??= []).push(spec.name);
+      }
+    }
+    return out;
+  }
+
+  /** The workspace's field library and each project's fields (every page of each), with the given opt_fields. */
+  private async readFields(workspaceGid: string, projects: string[], fieldOptFields: string, settingOptFields: string): Promise<{ library: FieldDef[]; onProject: Map<string, FieldDef[]> }> {
+    // https://developers.asana.com/reference/getcustomfieldsforworkspace
+    const library = (
+      await this.listAll('GET /workspaces/{gid}/custom_fields', (offset) =>
+        this.api.customFields.getCustomFieldsForWorkspace(workspaceGid, { limit: manifest.pageSize.max, opt_fields: fieldOptFields, ...(offset ? { offset } : {}) }),
+      )
+    ).map((f) => parseOr(FieldDefRaw, f, 'GET /workspaces/{gid}/custom_fields'));
+    const onProject = new Map<string, FieldDef[]>();
+    for (const p of projects) {
+      // https://developers.asana.com/reference/getcustomfieldsettingsforproject
+      const settings = await this.listAll('GET /projects/{gid}/custom_field_settings', (offset) =>
+        this.api.settings.getCustomFieldSettingsForProject(p, { limit: manifest.pageSize.max, opt_fields: settingOptFields, ...(offset ? { offset } : {}) }),
+      );
+      onProject.set(p, settings.flatMap((s) => parseOr(SettingRaw, s, 'GET /projects/{gid}/custom_field_settings').custom_field ?? []));
+    }
+    return { library, onProject };
   }
 
   private async listAll(endpoint: string, fetchPage: (offset: string | undefined) => Promise<any>): Promise<unknown[]> {
