@@ -346,7 +346,10 @@ const OVERLAP_MS = 60_000;
 
 /** Records the rules configuration if it is new (who changed what, when); returns its version id. */
 export async function recordRuleVersion(tx: PoolClient, cfg: StagelineConfig, actor: string): Promise<{ id: number; hash: string; changed: boolean }> {
-  const doc = { rules: cfg.rules, enforcement: cfg.enforcement, calendar: cfg.workspace.calendar, timezone: cfg.workspace.timezone, pipeline: cfg.workspace.pipeline };
+  // The metrics write-back settings are not standards: changing them is no new rule version (and no
+  // re-evaluation of every asset).
+  const { metrics: _metrics, ...enforcement } = cfg.enforcement;
+  const doc = { rules: cfg.rules, enforcement, calendar: cfg.workspace.calendar, timezone: cfg.workspace.timezone, pipeline: cfg.workspace.pipeline };
   const hash = contentHash(doc);
   const existing = await tx.query<{ id: string }>(`SELECT id FROM ops.rule_versions WHERE config_hash = $1`, [hash]);
   if (existing.rows[0]) return { id: Number(existing.rows[0].id), hash, changed: false };

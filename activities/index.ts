@@ -11,6 +11,7 @@ import { planDrive, pullDriveChanges, stepDrive } from './drive';
 import { linkWorkspace, type LinkingSummary } from './linking';
 import { enforceWorkspace, reviewTimerStep, type EnforcementRound, type ReviewTimer } from './enforce';
 import { drainOutbox, type DrainResult } from './outbox';
+import { queueMetricWrites, type MetricsRound } from './metrics';
 import { refreshWarehouse, rolesFromConfig, warehouseWatermark } from '../warehouse/refresh';
 import { writeWeeklyReport } from './report';
 
@@ -18,6 +19,7 @@ export type { Scope, StepResult } from './asana';
 export type { LinkingSummary } from './linking';
 export type { EnforcementRound, ReviewTimer } from './enforce';
 export type { DrainResult } from './outbox';
+export type { MetricsRound } from './metrics';
 
 export interface BeginSyncInput {
   connectionId: string;
@@ -157,6 +159,19 @@ export function createActivities(deps: ActivityDeps) {
         const r = await writeWeeklyReport(deps.db, deps.config(), input, deps.clock());
         deps.log.info(`weekly report ${r.from} – ${r.to} written to ${r.html}`);
         return { from: r.from, to: r.to, dir: r.dir, files: r.files };
+      });
+    },
+
+    /**
+     * Metrics written back (after this sync's warehouse refresh): each record whose revision round, days
+     * in stage or cycle time differs from what it holds gets one write queued. Nothing is sent here;
+     * returns the connections with writes waiting (of any kind), to drain next.
+     */
+    async planMetricWrites(input: { connectionId: string; syncRunId: string }): Promise<MetricsRound> {
+      return run(async () => {
+        const r = await queueMetricWrites(deps.db, deps.config());
+        await withTransaction(deps.db, (tx) => addRunCounts(tx, input.syncRunId, { 'metrics.planned': r.planned, 'metrics.queued': r.queued }, {}));
+        return r;
       });
     },
 

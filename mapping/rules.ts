@@ -117,6 +117,47 @@ export type ReviewSlaRule = z.infer<typeof ReviewSlaRule>;
 export type RevisionCapRule = z.infer<typeof RevisionCapRule>;
 export type RequiredFieldsRule = z.infer<typeof RequiredFieldsRule>;
 
+/** An Asana custom field name: surrounding spaces are dropped (Asana matches names exactly). */
+const FieldName = z.string().trim().min(1, 'a field name (not empty)').max(100, 'at most 100 characters');
+
+/**
+ * Metrics written back into the tools (activities/metrics.ts, docs/METRICS.md "Written back to the
+ * tools"): each asset's revision round, days in its current stage and cycle time, as number custom
+ * fields on its Asana task and as appProperties on its linked Drive files. Off unless turned on:
+ * the first write creates three fields in the Asana workspace and adds them to every project, which
+ * is the lead's call, as enforcing a rule is.
+ *
+ *   enforcement:
+ *     metrics: { enabled: true, connections: { agency-drive: false }, fields: { days_in_stage: Days in stage } }
+ */
+export const MetricsWriteConfig = z.strictObject({
+  /** Write the metrics back on every connection (unless `connections` says otherwise). */
+  enabled: z.boolean().default(false),
+  /** Per connection id: true or false, over `enabled`. */
+  connections: z.record(z.string().min(1), z.boolean()).default({}),
+  /** The Asana number custom fields the metrics go into (found by exact name, or created). */
+  fields: z
+    .strictObject({
+      revision_round: FieldName.default('Revision round'),
+      days_in_stage: FieldName.default('Days in stage'),
+      cycle_time: FieldName.default('Cycle time (days)'),
+    })
+    .prefault({}),
+});
+export type MetricsWriteConfig = z.infer<typeof MetricsWriteConfig>;
+const DEFAULT_METRICS_WRITE: MetricsWriteConfig = MetricsWriteConfig.parse({});
+
+/** The metrics write-back settings, defaults filled in when `enforcement.metrics` is absent. */
+export function metricsWriteConfig(cfg: { enforcement: EnforcementConfig }): MetricsWriteConfig {
+  return cfg.enforcement.metrics ?? DEFAULT_METRICS_WRITE;
+}
+
+/** Whether metrics are written into the records of this connection. */
+export function metricsWriteEnabled(cfg: { enforcement: EnforcementConfig }, connectionId: string): boolean {
+  const m = metricsWriteConfig(cfg);
+  return m.connections[connectionId] ?? m.enabled;
+}
+
 export const EnforcementConfig = z.strictObject({
   /**
    * The mode of every rule on every connection unless said otherwise. Preview by default: rules
@@ -128,6 +169,8 @@ export const EnforcementConfig = z.strictObject({
   ops_status_field: z.string().min(1).default('Ops status'),
   /** Per connection id: the default mode of every rule there. */
   connections: ModeByConnection.default({}),
+  /** Metrics written back (revision round, days in stage, cycle time): its own switch, off by default. */
+  metrics: MetricsWriteConfig.optional(),
 });
 export type EnforcementConfig = z.infer<typeof EnforcementConfig>;
 
@@ -145,7 +188,7 @@ export function rulesCrossFieldIssues(data: unknown): Issue[] {
     workspace?: { pipeline?: unknown; linking?: { naming?: unknown } };
     people?: unknown;
     connections?: unknown;
-    enforcement?: { connections?: unknown };
+    enforcement?: { connections?: unknown; ops_status_field?: unknown; metrics?: unknown };
     rules?: unknown;
   };
   const ws = isObject(cfg.workspace) ? cfg.workspace : {};
@@ -167,6 +210,11 @@ export function rulesCrossFieldIssues(data: unknown): Issue[] {
     }
   };
   checkConnections(isObject(cfg.enforcement) ? cfg.enforcement.connections : undefined, ['enforcement', 'connections']);
+  if (isObject(cfg.enforcement) && isObject(cfg.enforcement.metrics)) {
+    const m = cfg.enforcement.metrics;
+    checkConnections(m.connections, ['enforcement', 'metrics', 'connections']);
+    metricFieldIssues(m.fields, cfg.enforcement.ops_status_field, cfg.connections, ws.linking).forEach((i) => issues.push(i));
+  }
 
   const checkStage = (value: unknown, path: (string | number)[]) => {
     if (typeof value === 'string' && StageId.safeParse(value).success && !stages.has(value)) {
@@ -213,6 +261,39 @@ export function rulesCrossFieldIssues(data: unknown): Issue[] {
     }
   });
   return issues;
+}
+
+/**
+ * The metric field names must name three different fields, none of which Stageline or the stage map
+ * already uses for something else: writing a number into the Ops status, the stage field or the asset
+ * key field would fail, or worse, be read back as a stage or a key.
+ */
+function metricFieldIssues(fields: unknown, opsStatusField: unknown, connections: unknown, linking: unknown): Issue[] {
+  if (fields !== undefined && !isObject(fields)) return [];
+  const out: Issue[] = [];
+  const names = { ...DEFAULT_METRICS_WRITE.fields } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(fields ?? {})) if (k in names) names[k] = v;
+  const taken = new Map<string, string>();
+  taken.set(typeof opsStatusField === 'string' ? opsStatusField.trim() : 'Ops status', 'the Ops status field (enforcement.ops_status_field)');
+  const keyField = isObject(linking) && typeof linking.key_field === 'string' ? linking.key_field.trim() : 'Asset key';
+  taken.set(keyField, 'the asset key field (workspace.linking.key_field)');
+  (Array.isArray(connections) ? connections : []).forEach((c: unknown, i: number) => {
+    const source = isObject(c) && isObject(c.stage) && isObject(c.stage.source) ? c.stage.source : null;
+    if (source && typeof source.field === 'string') taken.set(source.field.trim(), `the stage field of connections.${i}`);
+  });
+  const seen = new Map<string, string>();
+  for (const [key, value] of Object.entries(names)) {
+    if (typeof value !== 'string' || value.trim() === '') continue; // the schema reports it
+    const name = value.trim();
+    // Asana refuses a second field whose name differs only in case (simulator assumption, store.ts createCustomField).
+    const folded = name.toLowerCase();
+    const clash = [...taken].find(([n]) => n.toLowerCase() === folded);
+    if (clash) out.push({ code: 'custom', path: ['enforcement', 'metrics', 'fields', key], message: `"${name}" is already ${clash[1]}: choose another field name` });
+    const prev = seen.get(folded);
+    if (prev !== undefined) out.push({ code: 'custom', path: ['enforcement', 'metrics', 'fields', key], message: `"${name}" is also the field of ${prev}: each metric needs its own field` });
+    else seen.set(folded, key);
+  }
+  return out;
 }
 
 /** The workspace's naming when it is valid, else the built-in default (its own errors are reported at its path). */

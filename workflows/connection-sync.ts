@@ -2,7 +2,7 @@
 // (deterministic; no I/O): every pull and commit is an activity that passes ids, cursors and counts.
 import {
   ActivityFailure, ApplicationFailure, ContinueAsNew, ParentClosePolicy, allHandlersFinished, condition,
-  continueAsNew, defineQuery, getExternalWorkflowHandle, proxyActivities, setHandler, startChild, uuid4, workflowInfo,
+  continueAsNew, defineQuery, getExternalWorkflowHandle, patched, proxyActivities, setHandler, startChild, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { reviewDeadline } from './review-deadline';
@@ -42,6 +42,11 @@ export interface SyncProgress {
 export const progressQuery = defineQuery<SyncProgress>('progress');
 
 const NON_RETRYABLE = ['AuthRevoked', 'InvalidConfig', 'NotFound'];
+/**
+ * Workflow change (Temporal patching): the warehouse refresh and the metrics plan now come before the
+ * outbox drain. A run recorded before this change, replayed by this code, keeps its order.
+ */
+const METRICS_WRITEBACK = 'metrics-writeback-after-warehouse';
 /** Fallback for continueAsNew when the server does not suggest it (engineering-facts §1.1). */
 const MAX_HISTORY = 3000;
 
@@ -100,11 +105,19 @@ export async function connectionSync(input: ConnectionSyncInput): Promise<SyncTo
     }
     // Files and tasks from every tool, joined into assets (and versions renumbered) across connections.
     await acts.linkAssets({ connectionId: input.connectionId, syncRunId: state.plan.syncRunId });
-    // Standards over what changed, then the writes back into each tool that has some waiting.
+    // Standards over what changed (violations kept, status writes queued).
     const round = await acts.enforce({ connectionId: input.connectionId, syncRunId: state.plan.syncRunId });
-    for (const id of round.pendingConnections) await acts.drainOutbox({ connectionId: id, syncRunId: state.plan.syncRunId });
-    // The reporting warehouse, for the assets that changed.
-    await acts.refreshWarehouse({ connectionId: input.connectionId, syncRunId: state.plan.syncRunId });
+    if (patched(METRICS_WRITEBACK)) {
+      // The reporting warehouse for the assets that changed; the metrics it now holds are queued where a
+      // tool shows other figures; then every write waiting goes out, one drain per connection.
+      await acts.refreshWarehouse({ connectionId: input.connectionId, syncRunId: state.plan.syncRunId });
+      const metrics = await acts.planMetricWrites({ connectionId: input.connectionId, syncRunId: state.plan.syncRunId });
+      for (const id of metrics.pendingConnections) await acts.drainOutbox({ connectionId: id, syncRunId: state.plan.syncRunId });
+    } else {
+      // The order of runs recorded before metrics were written back: replayed as it was.
+      for (const id of round.pendingConnections) await acts.drainOutbox({ connectionId: id, syncRunId: state.plan.syncRunId });
+      await acts.refreshWarehouse({ connectionId: input.connectionId, syncRunId: state.plan.syncRunId });
+    }
     // Review deadlines: a durable timer per asset that entered a stage with an SLA; cancelled when it left.
     for (const t of round.timers.start) {
       try {

@@ -27,6 +27,8 @@ export interface StackOptions {
   startWorker?: boolean;
   /** Top-level stageline.yaml sections (people, rules, enforcement…), appended after the connections. */
   topLevelYaml?: (agency: GeneratedAgency) => string;
+  /** The activities' clock (default: the wall clock); a test moves it to see what time alone changes. */
+  clock?: () => Date;
   /** A Drive connection too, served by a Drive simulator holding the same agency's files. */
   drive?: { quotaPerMinute?: number | null; quotaError?: QuotaErrorMode; clientRatePerMinute?: number; connectionId?: string };
 }
@@ -123,7 +125,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   let currentYaml = yaml;
   let config = parseConfig(yaml, env);
   const client = await connectClient(temporalAddress());
-  const deps: ActivityDeps = { db: db.pool, config: () => config, limiters: new LimiterRegistry(), clock: () => new Date(), log: quiet };
+  const deps: ActivityDeps = { db: db.pool, config: () => config, limiters: new LimiterRegistry(), clock: opts.clock ?? (() => new Date()), log: quiet };
   let running: { worker: Worker; connection: NativeConnection; done: Promise<void> } | null = null;
   const stack: Stack = {
     agency, sim, baseUrl: started.baseUrl, db, connectionId, taskQueue, client, deps, drive,
