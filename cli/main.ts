@@ -135,6 +135,34 @@ simulate
     await sim.stop();
   });
 
+simulate
+  .command('monday')
+  .description('a monday.com GraphQL API simulator holding the same agency\'s boards (same --tasks and --seed as `simulate asana`)')
+  .option('--tasks <n>', 'tasks of the agency the boards belong to (50–100000)', (v) => Number(v), 500)
+  .option('--port <p>', 'port (0 = any free port)', (v) => Number(v), 4030)
+  .option('--seed <s>', 'generator seed', (v) => Number(v), 1)
+  .addOption(new Option('--boards <n>', 'how many of the agency\'s projects become boards (default: all)').argParser((v) => Number(v)))
+  .addOption(new Option('--complexity-budget <points>', 'complexity points per minute per token (monday: 10000000 for personal tokens)').argParser((v) => Number(v)))
+  .addOption(new Option('--daily-limit <calls>', 'API calls per day, reset at 00:00 UTC (Standard plan: 1000)').argParser((v) => Number(v)))
+  .addOption(new Option('--rate-limit <perMinute>', 'requests per minute; over it monday answers 429 RATE_LIMIT_EXCEEDED').argParser((v) => Number(v)))
+  .action(async (opts: { tasks: number; port: number; seed: number; boards?: number; complexityBudget?: number; dailyLimit?: number; rateLimit?: number }) => {
+    const { startMondaySimulatorFromCli } = await import('../connectors/monday/simulator');
+    const sim = await startMondaySimulatorFromCli({
+      port: opts.port,
+      tasks: opts.tasks,
+      seed: opts.seed,
+      boards: opts.boards,
+      limits: {
+        ...(opts.complexityBudget ? { complexityPerMinute: opts.complexityBudget } : {}),
+        ...(opts.dailyLimit ? { dailyLimit: opts.dailyLimit } : {}),
+        ...(opts.rateLimit ? { rateLimitPerMinute: opts.rateLimit } : {}),
+      },
+    });
+    console.log(`monday.com simulator on ${sim.endpoint} (token: ${sim.token}; ${sim.boardIds.length} boards: ${sim.boardIds.join(' ')}); Ctrl-C to stop`);
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    await sim.stop();
+  });
+
 const rules = program.command('rules').description('the standards of stageline.yaml: what they find, what they would write');
 rules
   .command('preview')
