@@ -389,6 +389,39 @@ describe('monday simulator', () => {
     }
   });
 
+  it('delivers group moves, new updates and subitem changes to the hooks that asked for them', async () => {
+    const bodies: Json[] = [];
+    const server: Server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Json;
+        if (!('challenge' in body)) bodies.push(body.event as Json);
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(body));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const board = groupBoard();
+      for (const event of ['item_moved_to_any_group', 'create_update', 'change_subitem_column_value']) await sim.control.registerWebhook(url, { boardId: board, event });
+      const t = [...sim.control.truth.items.values()].find((x) => x.boardId === board && x.state === 'active' && x.stage === 'In Production' && x.decisions.length > 0);
+      const item = t?.itemId as string;
+      sim.control.moveItemToGroup(item, 'Internal Review');
+      sim.control.addUpdate(item, 'v03 is up for review');
+      sim.control.setStatus(t?.decisions[0]?.subitemId as string, 'Rejected', { columnId: 'status' });
+      await sim.control.flushWebhooks();
+      expect(bodies.map((b) => b.type)).toEqual(['move_pulse_into_group', 'create_update', 'update_column_value']);
+      expect(bodies[0]).toMatchObject({ pulseId: Number(item), sourceGroup: { title: 'In Production' }, destGroup: { title: 'Internal Review' } });
+      expect(bodies[1]).toMatchObject({ pulseId: Number(item), textBody: 'v03 is up for review', replyId: null });
+      expect(bodies[2]).toMatchObject({ parentItemId: item, columnType: 'color', value: { label: { text: 'Rejected' } } });
+      expect(sim.control.truthOf(item)?.transitions.at(-1)).toMatchObject({ from: 'In Production', to: 'Internal Review' });
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
   it('limits a root items query with more than 100 ids to once per 2 minutes, and applies its default limit of 25', async () => {
     const ids = [...sim.control.truth.items.keys()].slice(0, 150);
     const first = data(await gql(endpoint, `query { items(ids: [${ids.join(',')}]) { id } }`));
@@ -428,6 +461,51 @@ describe('monday simulator', () => {
     const q = `query Q($b: [ID!], $since: CompareValue!) { boards(ids: $b) { items_page(limit: 500, query_params: { rules: [{ column_id: "__last_updated__", compare_value: $since, operator: greater_than, compare_attribute: "UPDATED_AT" }] }) { items { id } } } }`;
     const page = ((data(await gql(endpoint, q, { b: [board], since: ['EXACT', since] })).boards as Json[])[0] as Json).items_page as Json;
     expect((page.items as Json[]).map((i) => i.id)).toEqual([item]);
+  });
+
+  it('records a reviewer\'s decision on a subitem in the truth, and serves uploads behind a signed public_url for an hour', async () => {
+    const board = statusBoard();
+    const t = [...sim.control.truth.items.values()].find((x) => x.boardId === board && x.state === 'active' && x.decisions.some((d) => d.status === 'changes_requested')) as NonNullable<ReturnType<typeof sim.control.truthOf>>;
+    const round = t.decisions.find((d) => d.status === 'changes_requested');
+    const sub = round?.subitemId as string;
+    const before = t.decisions.length;
+    const reviewer = round?.reviewerEmail as string;
+    expect(sim.control.columnValue(sub, 'status')?.text).toBe('Changes requested');
+    sim.control.setStatus(sub, 'Approved', { columnId: 'status', actor: reviewer });
+    expect(sim.control.truthOf(t.itemId)?.decisions.length).toBe(before + 1);
+    expect(sim.control.truthOf(t.itemId)?.decisions.at(-1)).toMatchObject({ subitemId: sub, status: 'approved', reviewerEmail: reviewer });
+
+    const assetId = sim.control.addAsset(t.itemId, { name: 'BRAND_KV-3840x2160_v07.psd', size: 120_000_000 });
+    expect(sim.control.truthOf(t.itemId)?.versions.at(-1)).toMatchObject({ number: 7, source: 'asset', fileId: assetId });
+    const asset = (data(await gql(endpoint, `query { assets(ids: [${assetId}]) { id name file_size public_url } }`)).assets as Json[])[0] as Json;
+    expect(asset).toMatchObject({ name: 'BRAND_KV-3840x2160_v07.psd', file_size: 120_000_000 });
+    expect((await fetch(String(asset.public_url))).status).toBe(200);
+    expect((await fetch(String(asset.public_url).replace(/sig=[^&]+/, 'sig=forged'))).status).toBe(403);
+    now += 3_601_000;
+    expect((await fetch(String(asset.public_url))).status).toBe(403);
+  });
+
+  it('is controllable over HTTP under /_sim/', async () => {
+    const base = endpoint.replace(/\/v2$/, '');
+    const j = async (method: string, path: string, body?: Json): Promise<{ status: number; body: Json }> => {
+      const res = await fetch(`${base}/_sim${path}`, { method, headers: { 'Content-Type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+      return { status: res.status, body: (await res.json()) as Json };
+    };
+    const info = (await j('GET', '/info')).body;
+    expect(info).toMatchObject({ accountId: sim.control.accountId, token: SIM_DEFAULT_TOKEN });
+    const board = statusBoard();
+    const item = [...sim.control.truth.items.values()].find((t) => t.boardId === board && t.state === 'active')?.itemId as string;
+    expect((await j('POST', `/items/${item}/status`, { label: 'On Hold' })).status).toBe(200);
+    expect(sim.control.truthOf(item)?.stage).toBe('On Hold');
+    const bad = await j('POST', `/items/${item}/status`, { label: 'Nope' });
+    expect(bad).toMatchObject({ status: 400, body: { error: expect.stringContaining('ColumnValueException') } });
+    const u = (await j('POST', `/items/${item}/updates`, { text: 'Client paused this one.' })).body.id as string;
+    await j('POST', `/updates/${u}/replies`, { text: 'Noted.' });
+    expect((await j('GET', `/items/${item}/updates`)).body).toEqual(expect.arrayContaining([expect.objectContaining({ id: u, text: 'Client paused this one.', replies: [expect.objectContaining({ text: 'Noted.' })] })]));
+    expect(((await j('GET', `/boards/${board}/activity?itemId=${item}&columnId=status`)).body as unknown as Json[]).at(-1)).toMatchObject({ event: 'update_column_value', data: { value: { label: { text: 'On Hold' } } } });
+    expect((await j('POST', '/daily-limit', { cap: 'x' })).status).toBe(400);
+    expect((await j('GET', '/calls')).body).toMatchObject({ total: expect.any(Number) });
+    expect((await j('GET', `/truth/items/${item}`)).body).toMatchObject({ itemId: item, stage: 'On Hold' });
   });
 
   it('answers API-Version, falling back to 2026-10 for a missing or malformed one', async () => {
