@@ -74,7 +74,7 @@ export interface MondaySimulatorControl {
 
   // People's edits. `actor` is an email; the default is someone who would plausibly make the edit
   // (the item's owner for status changes and uploads, the board owner otherwise).
-  /** Sets a status column by label text (default column: the board's stage column). */
+  /** Sets a status column by label text (default column: the board's stage column, else its first status column). */
   setStatus(itemId: string, label: string, options?: { columnId?: string; actor?: string }): void;
   /** Any column values, as change_multiple_column_values takes them (an object keyed by column id). */
   setColumnValues(itemId: string, values: Record<string, unknown>, actor?: string): void;

@@ -111,7 +111,6 @@ export function userView(u: UserRec): object {
     status: u.enabled ? 'ACTIVE' : 'INACTIVE',
     is_deleted: false,
     is_email_confirmed: true,
-    enabled: u.enabled,
     time_zone_identifier: 'Europe/London',
     utc_hours_diff: 0,
     account: (_a: Args, ctx: Ctx) => accountView(ctx.store.dataset.account, ctx),
