@@ -30,7 +30,7 @@ import { type MondayStore } from './store';
 import { VALUE_TYPENAME, assetUrl, cellChangedAt, cellText, cellValue, labelAt } from './values';
 import { type WebhookSender, WEBHOOK_EVENTS, WebhookError } from './webhooks';
 import { type ParsedWrite, type WriteContext, parseColumnValue, parseColumnValues, parseSimpleValue } from './writes';
-import { EMPTY_STATUS_INDEX, PALETTE } from './vocabulary';
+import { EMPTY_STATUS_INDEX, PALETTE, STATUS_COLUMN_COLOURS, borderOf } from './vocabulary';
 
 export const ITEMS_PAGE_MAX = 500;
 const BIG_ITEMS_QUERY_IDS = 100;
@@ -637,23 +637,26 @@ export const rootValue = {
     const board = boardOf(ctx, a.board_id);
     const type = String(a.column_type) as ColumnType;
     if (!CREATABLE.includes(type)) throw unsupported(`creating ${type} columns (it creates ${CREATABLE.join(', ')})`);
-    const title = String(a.title).trim();
-    if (title === '') throw invalidArgument('title: a column needs a title');
-    let id = str(a.id);
-    if (id !== null) {
-      if (!/^[a-z][a-z0-9_]{0,19}$/.test(id)) throw invalidArgument('id: lowercase letters, digits and underscores, at most 20 characters, starting with a letter', { id });
-      if (board.columns.some((c) => c.id === id)) throw appError('ColumnIdAlreadyExistsException', `A column with id ${id} already exists on the board`, { errorData: { column_id: id } });
-    } else {
-      let n = 0;
-      const base = `${type === 'long_text' ? 'long_text' : type}_mk${board.columns.length.toString(36)}`;
-      id = base;
-      while (board.columns.some((c) => c.id === id)) id = `${base}${++n}`;
+    const labels = type === 'status' ? statusDefaults(a.defaults) : [];
+    return columnView(ctx.store.createColumn(board, newColumn(board, a, type, labels), ctx.me));
+  },
+  create_status_column(a: Args, ctx: Ctx): object {
+    const board = boardOf(ctx, a.board_id);
+    const defaults = a.defaults as { labels?: { label: string; color: string; index: number; description?: string | null; is_done?: boolean | null }[] } | null | undefined;
+    let labels: StatusLabel[];
+    if (!defaults) labels = statusDefaults(null);
+    else {
+      const seen = new Set<number>();
+      labels = (defaults.labels ?? []).map((l) => {
+        if (l.index < 0 || l.index === EMPTY_STATUS_INDEX || seen.has(l.index)) throw invalidArgument(`defaults.labels: index ${l.index} is taken or reserved (5 is the empty label)`, { index: l.index });
+        seen.add(l.index);
+        const color = STATUS_COLUMN_COLOURS[l.color] ?? PALETTE.grey.color;
+        return { index: l.index, label: l.label, color, border: borderOf(color), varName: l.color.replace(/_/g, '-'), isDone: l.is_done === true };
+      });
+      if (labels.length === 0 || labels.length > 40) throw invalidArgument('defaults.labels: a status column has 1 to 40 labels');
+      labels.sort((x, y) => x.index - y.index);
     }
-    const after = a.after_column_id ? columnOf(board, a.after_column_id) : null;
-    let labels: StatusLabel[] = [];
-    if (type === 'status') labels = statusDefaults(a.defaults);
-    const column = ctx.store.createColumn(board, { id, title, type, description: str(a.description), labels, after }, ctx.me);
-    return columnView(column);
+    return columnView(ctx.store.createColumn(board, newColumn(board, a, 'status', labels), ctx.me));
   },
   async create_webhook(a: Args, ctx: Ctx): Promise<object> {
     const board = boardOf(ctx, a.board_id);
@@ -718,6 +721,25 @@ export const rootValue = {
     return itemView(it);
   },
 };
+
+/** The id, title and place of a new column (create_column, create_status_column). */
+function newColumn(board: BoardRec, a: Args, type: ColumnType, labels: StatusLabel[]): { id: string; title: string; type: ColumnType; description: string | null; labels: StatusLabel[]; after: ColumnRec | null } {
+  const title = String(a.title).trim();
+  if (title === '') throw invalidArgument('title: a column needs a title');
+  let id = str(a.id);
+  if (id !== null) {
+    if (!/^[a-z][a-z0-9_]{0,19}$/.test(id)) throw invalidArgument('id: lowercase letters, digits and underscores, at most 20 characters, starting with a letter', { id });
+    const taken = id;
+    if (board.columns.some((c) => c.id === taken)) throw appError('ColumnIdAlreadyExistsException', `A column with id ${taken} already exists on the board`, { errorData: { column_id: taken } });
+  } else {
+    let n = 0;
+    const base = `${type}_mk${board.columns.length.toString(36)}`;
+    id = base;
+    while (board.columns.some((c) => c.id === id)) id = `${base}${++n}`;
+  }
+  const after = a.after_column_id ? columnOf(board, a.after_column_id) : null;
+  return { id, title, type, description: str(a.description), labels, after };
+}
 
 /** create_column `defaults` for a status column: `{"labels": {"1": "Done", ...}}` (JSON, or a JSON string). */
 function statusDefaults(defaults: unknown): StatusLabel[] {

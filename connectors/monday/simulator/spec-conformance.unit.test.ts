@@ -303,6 +303,11 @@ describe('monday simulator against the published 2026-10 schema', () => {
     await ok(`mutation { create_update(parent_id: ${updateId}, body: "Thanks!") { id body text_body created_at } }`);
     await ok(`mutation { delete_update(id: ${updateId}) { id } }`);
     await ok(`mutation { create_column(board_id: ${boardId}, title: "Ops status", column_type: status, id: "ops_status", defaults: "{\\"labels\\":{\\"0\\":\\"OK\\",\\"1\\":\\"Flagged\\"}}") { id title type settings_str } }`);
+    const status = await ok(
+      `mutation S($b: ID!, $labels: [CreateStatusLabelInput!]!) { create_status_column(board_id: $b, title: "Ops check", id: "ops_check", defaults: { labels: $labels }) { id title type settings_str } }`,
+      { b: boardId, labels: [{ label: 'OK', color: 'done_green', index: 1, is_done: true }, { label: 'Broken standard', color: 'stuck_red', index: 2 }] },
+    );
+    expect(JSON.parse(String((status.create_status_column as Json).settings_str))).toMatchObject({ done_colors: [1], labels: { 1: 'OK', 2: 'Broken standard' }, labels_colors: { 1: { color: '#00c875', var_name: 'done-green' } } });
     const created = await ok(`mutation { create_item(board_id: ${boardId}, item_name: "New banner", column_values: "{\\"status\\":{\\"label\\":\\"Briefing\\"}}") { id name group { id } } }`);
     const newId = (created.create_item as Json).id as string;
     await ok(`mutation { create_subitem(parent_item_id: ${newId}, item_name: "Approve v01") { id name parent_item { id } board { id } } }`);

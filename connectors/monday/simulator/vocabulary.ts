@@ -25,6 +25,25 @@ export const PALETTE = {
   empty: { color: '#c4c4c4', border: '#b0b0b0', varName: 'grey' },
 } as const satisfies Record<string, Colour>;
 
+/** The StatusColumnColors of the 2026-10 schema (create_status_column), as monday's palette draws them. */
+export const STATUS_COLUMN_COLOURS: Readonly<Record<string, string>> = {
+  working_orange: '#fdab3d', done_green: '#00c875', stuck_red: '#df2f4a', dark_blue: '#007eb5', purple: '#9d50dd',
+  explosive: '#c4c4c4', grass_green: '#037f4c', bright_blue: '#579bfc', saladish: '#cab641', egg_yolk: '#ffcb00',
+  blackish: '#333333', dark_red: '#bb3354', sofia_pink: '#ff158a', lipstick: '#ff5ac4', dark_purple: '#784bd1',
+  bright_green: '#9cd326', chili_blue: '#66ccff', american_gray: '#757575', brown: '#7f5347', dark_orange: '#ff642e',
+  sunset: '#ff7575', bubble: '#faa1f1', peach: '#ffadad', berry: '#7e3b8a', winter: '#9aadbd', river: '#68a1bd',
+  navy: '#225091', aquamarine: '#4eccc6', indigo: '#5559df', dark_indigo: '#401694', pecan: '#563e3e',
+  lavender: '#bda8f9', royal: '#2b76e5', steel: '#a9bee8', orchid: '#d974b0', lilac: '#9d99b9', tan: '#bca58a',
+  sky: '#a1e3f6', coffee: '#cd9282', teal: '#175a63',
+};
+
+/** A border a shade darker than the colour, as the palette's borders are. */
+export function borderOf(hex: string): string {
+  const n = parseInt(hex.slice(1), 16);
+  const dim = (c: number): number => Math.round(c * 0.9);
+  return `#${[(n >> 16) & 255, (n >> 8) & 255, n & 255].map((c) => dim(c).toString(16).padStart(2, '0')).join('')}`;
+}
+
 /** Index 5 is monday's empty label: never used for a named label. */
 export const EMPTY_STATUS_INDEX = 5;
 
