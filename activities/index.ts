@@ -170,7 +170,7 @@ export function createActivities(deps: ActivityDeps) {
     async planMetricWrites(input: { connectionId: string; syncRunId: string }): Promise<MetricsRound> {
       return run(async () => {
         const r = await queueMetricWrites(deps.db, deps.config());
-        await withTransaction(deps.db, (tx) => addRunCounts(tx, input.syncRunId, { 'metrics.planned': r.planned, 'metrics.queued': r.queued }, {}));
+        await withTransaction(deps.db, (tx) => addRunCounts(tx, input.syncRunId, { 'metrics.planned': r.planned, 'metrics.queued': r.queued, 'metrics.full_compare': r.mode === 'full' ? 1 : 0 }, {}));
         return r;
       });
     },

@@ -17,9 +17,14 @@
 // Stageline's own writes never come back as changes to make. A value someone typed over is written
 // again on the next sync. A write dropped by the vendor (403, deleted record) is not retried until the
 // record changes (its idempotency key carries the record's hash), as for the Ops status.
+//
+// Cost follows the change, like the warehouse refresh: every live asset is compared once per local day
+// (days in stage move at midnight) and when the settings change; in between, only the assets whose
+// records or stage history changed since the warehouse watermark of the previous round.
 import type { PoolClient } from 'pg';
 import type { StagelineConfig } from '../mapping/config';
 import { contentHash } from '../mapping/ids';
+import { DEFAULT_PIPELINE } from '../mapping/model';
 import { metricsWriteConfig, metricsWriteEnabled } from '../mapping/rules';
 import type { Db } from './db/store';
 
@@ -154,11 +159,29 @@ interface TargetRow {
 }
 
 /**
+ * The assets whose figures or records may have changed since `since` (database time): their record
+ * or a linked file was written, their stage history grew, a file was linked or unlinked. What the
+ * warehouse recomputes from (warehouse/refresh.ts) for the three figures, plus the records themselves.
+ */
+const CANDIDATES = `
+  candidates AS (
+    SELECT id AS asset_id FROM core.assets WHERE updated_at >= $SINCE
+    UNION SELECT asset_id FROM core.stage_transitions WHERE created_at >= $SINCE
+    UNION SELECT asset_id FROM core.asset_links WHERE updated_at >= $SINCE
+    UNION SELECT l.asset_id FROM core.files x JOIN core.asset_links l ON l.connection_id = x.connection_id AND l.external_id = x.external_id AND l.kind = 'drive_file'
+           WHERE x.updated_at >= $SINCE
+  )`;
+
+/**
  * The records whose held figures differ from the warehouse's (the comparison of `planMetricWrites`,
  * done in SQL so that a workspace where nothing changed sends no rows back), for the connections
- * with metrics write-back on.
+ * with metrics write-back on; with `since`, among the assets changed since then only.
  */
-export async function loadMetricTargets(db: Db | PoolClient, cfg: StagelineConfig): Promise<MetricTarget[]> {
+export async function loadMetricTargets(db: Db | PoolClient, cfg: StagelineConfig, opts: { since?: string | null } = {}): Promise<MetricTarget[]> {
+  const since = opts.since ?? null;
+  const withs = (param: number) => (since === null ? `WITH ${FIGURES}` : `WITH ${FIGURES},${CANDIDATES.replaceAll('$SINCE', `$${param}::timestamptz`)}`);
+  const onlyCandidates = since === null ? '' : 'AND f.asset_id IN (SELECT asset_id FROM candidates)';
+  const sinceParam = since === null ? [] : [since];
   const on = (vendor: string) => cfg.connections.filter((c) => c.vendor === vendor && metricsWriteEnabled(cfg, c.id)).map((c) => c.id);
   const asana = on('asana');
   const drive = on('drive');
@@ -180,24 +203,24 @@ export async function loadMetricTargets(db: Db | PoolClient, cfg: StagelineConfi
   // them), a string with a string, JSON null (no value, no key) with null.
   if (asana.length) {
     const { rows } = await db.query<TargetRow>(
-      `WITH ${FIGURES}
+      `${withs(5)}
        SELECT a.connection_id, a.external_id, f.asset_id, f.revision_round, f.days_in_stage, f.cycle_time::text AS cycle_time,
               a.hash AS pulled_hash, p.pulled, w.written, w.observed_hash AS written_hash, w.seq
          FROM figures f
          JOIN core.assets a ON a.id = f.asset_id AND a.deleted_at IS NULL
          CROSS JOIN LATERAL (SELECT jsonb_build_object('revision_round', a.fields -> $2, 'days_in_stage', a.fields -> $3, 'cycle_time', a.fields -> $4) AS pulled) p
          LEFT JOIN ops.metric_writes w ON w.connection_id = a.connection_id AND w.target_kind = 'asana_task' AND w.target_external_id = a.external_id
-        WHERE a.connection_id = ANY($1::text[])
+        WHERE a.connection_id = ANY($1::text[]) ${onlyCandidates}
           AND jsonb_build_object('revision_round', f.revision_round, 'days_in_stage', f.days_in_stage, 'cycle_time', f.cycle_time)
               IS DISTINCT FROM p.pulled || CASE WHEN w.observed_hash = a.hash THEN w.written ELSE '{}'::jsonb END
         ORDER BY a.connection_id, a.external_id`,
-      [asana, fields.revision_round, fields.days_in_stage, fields.cycle_time],
+      [asana, fields.revision_round, fields.days_in_stage, fields.cycle_time, ...sinceParam],
     );
     for (const r of rows) out.push(toTarget('asana_task', r));
   }
   if (drive.length) {
     const { rows } = await db.query<TargetRow>(
-      `WITH ${FIGURES}
+      `${withs(5)}
        SELECT DISTINCT ON (x.connection_id, x.external_id) x.connection_id, x.external_id, f.asset_id, f.revision_round, f.days_in_stage, f.cycle_time::text AS cycle_time,
               x.hash AS pulled_hash, p.pulled, w.written, w.observed_hash AS written_hash, w.seq
          FROM figures f
@@ -205,11 +228,11 @@ export async function loadMetricTargets(db: Db | PoolClient, cfg: StagelineConfi
          JOIN core.files x ON x.connection_id = l.connection_id AND x.external_id = l.external_id AND x.deleted_at IS NULL
          CROSS JOIN LATERAL (SELECT jsonb_build_object('revision_round', x.app_properties -> $2, 'days_in_stage', x.app_properties -> $3, 'cycle_time', x.app_properties -> $4) AS pulled) p
          LEFT JOIN ops.metric_writes w ON w.connection_id = x.connection_id AND w.target_kind = 'drive_file' AND w.target_external_id = x.external_id
-        WHERE x.connection_id = ANY($1::text[])
+        WHERE x.connection_id = ANY($1::text[]) ${onlyCandidates}
           AND jsonb_build_object('revision_round', f.revision_round::text, 'days_in_stage', f.days_in_stage::text, 'cycle_time', f.cycle_time::text)
               IS DISTINCT FROM p.pulled || CASE WHEN w.observed_hash = x.hash THEN w.written ELSE '{}'::jsonb END
         ORDER BY x.connection_id, x.external_id, f.asset_id`,
-      [drive, APP_PROPERTY.revision_round, APP_PROPERTY.days_in_stage, APP_PROPERTY.cycle_time],
+      [drive, APP_PROPERTY.revision_round, APP_PROPERTY.days_in_stage, APP_PROPERTY.cycle_time, ...sinceParam],
     );
     for (const r of rows) out.push(toTarget('drive_file', r));
   }
@@ -217,6 +240,8 @@ export async function loadMetricTargets(db: Db | PoolClient, cfg: StagelineConfi
 }
 
 export interface MetricsRound {
+  /** Every live asset compared (first round of a local day, new settings), or only those changed since the last round. */
+  mode: 'full' | 'incremental' | 'off';
   /** Records whose figures differ from what they hold. */
   planned: number;
   /** Of those, writes newly queued (a write already queued or sent for the same state is not queued again). */
@@ -225,9 +250,40 @@ export interface MetricsRound {
   pendingConnections: string[];
 }
 
-/** Plans the metric writes of every connection with write-back on and queues them in the outbox. */
-export async function queueMetricWrites(db: Db, cfg: StagelineConfig): Promise<MetricsRound> {
-  const writes = planMetricWrites(await loadMetricTargets(db, cfg));
+const STATE_KEY = 'metrics';
+/** Slack below the previous round's warehouse watermark (the watermark is already conservative). */
+const OVERLAP_MS = 60_000;
+
+interface RoundState {
+  /** The warehouse watermark read before the previous round's comparison. */
+  warehouseSince: string;
+  /** The local date of the warehouse's as_of then. */
+  asOfOn: string;
+  /** What the figures and targets depend on besides the data: a change compares everything again. */
+  settings: string;
+}
+
+/**
+ * Plans the metric writes of every connection with write-back on and queues them in the outbox: every
+ * live asset on the first round of a local day or after a settings change, else the assets changed
+ * since the previous round's warehouse watermark.
+ */
+export async function queueMetricWrites(db: Db, cfg: StagelineConfig, opts: { full?: boolean } = {}): Promise<MetricsRound> {
+  const enabled = cfg.connections.filter((c) => metricsWriteEnabled(cfg, c.id)).map((c) => c.id);
+  if (!enabled.length) return { mode: 'off', planned: 0, queued: 0, pendingConnections: await pendingConnections(db) };
+  // Read before the comparison: whatever the warehouse refreshed up to this watermark, the comparison sees.
+  const { rows: wh } = await db.query<{ since: string | null; as_of_on: string | null }>(
+    `SELECT (SELECT value ->> 'since' FROM ops.state WHERE key = 'warehouse') AS since,
+            (SELECT to_char(as_of_on, 'YYYY-MM-DD') FROM warehouse.refresh_info) AS as_of_on`,
+  );
+  const current = wh[0];
+  if (!current?.since || !current.as_of_on) return { mode: 'off', planned: 0, queued: 0, pendingConnections: await pendingConnections(db) }; // no warehouse yet
+  const settings = contentHash({ enabled, fields: metricsWriteConfig(cfg).fields, timezone: cfg.workspace.timezone, pipeline: cfg.workspace.pipeline ?? DEFAULT_PIPELINE });
+  const { rows: st } = await db.query<{ value: RoundState }>(`SELECT value FROM ops.state WHERE key = $1`, [STATE_KEY]);
+  const prev = st[0]?.value;
+  const full = opts.full === true || !prev || prev.asOfOn !== current.as_of_on || prev.settings !== settings;
+  const since = full ? null : new Date(Date.parse(prev.warehouseSince) - OVERLAP_MS).toISOString();
+  const writes = planMetricWrites(await loadMetricTargets(db, cfg, { since }));
   let queued = 0;
   if (writes.length) {
     const r = await db.query(
@@ -239,8 +295,17 @@ export async function queueMetricWrites(db: Db, cfg: StagelineConfig): Promise<M
     );
     queued = r.rowCount ?? 0;
   }
+  const next: RoundState = { warehouseSince: current.since, asOfOn: current.as_of_on, settings };
+  await db.query(
+    `INSERT INTO ops.state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+    [STATE_KEY, JSON.stringify(next)],
+  );
+  return { mode: full ? 'full' : 'incremental', planned: writes.length, queued, pendingConnections: await pendingConnections(db) };
+}
+
+async function pendingConnections(db: Db): Promise<string[]> {
   const { rows } = await db.query<{ connection_id: string }>(`SELECT DISTINCT connection_id FROM ops.outbox WHERE state = 'pending' ORDER BY 1`);
-  return { planned: writes.length, queued, pendingConnections: rows.map((r) => r.connection_id) };
+  return rows.map((r) => r.connection_id);
 }
 
 /**

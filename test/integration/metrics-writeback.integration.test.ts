@@ -32,7 +32,10 @@ async function syncBoth(mode: 'full' | 'incremental' = 'incremental') {
   const a = await stack.sync(mode);
   const d = await stack.syncDrive(mode);
   expect([a.status, d.status]).toEqual(['succeeded', 'succeeded']);
+  return [a, d];
 }
+/** How many of the syncs compared every asset (not only those changed since the previous round). */
+const fullCompares = (runs: { counts: Record<string, number> }[]) => runs.reduce((n, r) => n + (r.counts['metrics.full_compare'] ?? 0), 0);
 
 interface Expected {
   asset_id: string;
@@ -154,7 +157,8 @@ describe('metrics written back', () => {
     drive().resetCalls();
     const metricStories = new Map([...want.keys()].map((t) => [t, metricWrites(t).size]));
     asana().moveTaskToSection(task, 'In Production');
-    await syncBoth();
+    // Within the day, only the assets that changed are compared.
+    expect(fullCompares(await syncBoth())).toBe(0);
     const after = (await expected()).get(task)!;
     expect(after).toMatchObject({ revision_round: before.revision_round + 1, days_in_stage: 0, cycle_time: before.cycle_time });
     expect(shown(task)).toEqual({ revision_round: after.revision_round, days_in_stage: 0, cycle_time: before.cycle_time });
@@ -172,7 +176,8 @@ describe('metrics written back', () => {
     now += DAY;
     asana().resetCalls();
     drive().resetCalls();
-    await syncBoth();
+    // A new local day: the first round compares every asset.
+    expect(fullCompares(await syncBoth())).toBe(1);
     const after = await expected();
     const moved = [...after].filter(([t, e]) => e.days_in_stage !== before.get(t)!.days_in_stage);
     expect(moved.length).toBe([...before.values()].filter((e) => e.days_in_stage !== null).length);
