@@ -41,14 +41,17 @@ const UPDATE = `fragment StagelineUpdate on Update {
   replies { ...StagelineReply }
 }`;
 
-/** A subitem: its values (the decision and reviewer of an approval round) and its updates; no files. */
+/**
+ * A subitem: the values of an approval round (its decision and reviewer; `$subitemColumns` narrows
+ * them to those columns, null = all). No updates and no files: nested lists multiply a query's
+ * complexity, and subitems × updates × replies alone would price a page of 500 items far over the
+ * 5M cap (README Behaviours 4). The round's feedback is read from the item's own updates.
+ */
 const SUBITEM = `fragment StagelineSubitem on Item {
   id name state created_at updated_at url creator_id
-  creator { ...StagelineUser }
   board { id }
   parent_item { id }
-  column_values { ...StagelineColumnValue }
-  updates(limit: $updatesLimit) { ...StagelineUpdate }
+  column_values(ids: $subitemColumns) { ...StagelineColumnValue }
 }`;
 
 const ITEM = `fragment StagelineItem on Item {
@@ -87,7 +90,7 @@ export const BOARDS = `query StagelineBoards($ids: [ID!], $workspaceIds: [ID], $
  * The first page of a board's items, optionally filtered (`query_params`: `updatedItemsSince`), with
  * everything normalize reads in one query: values, file assets, updates with replies, subitems.
  */
-export const ITEMS_PAGE = `query StagelineItemsPage($board: [ID!], $limit: Int!, $queryParams: ItemsQuery, $updatesLimit: Int) {
+export const ITEMS_PAGE = `query StagelineItemsPage($board: [ID!], $limit: Int!, $queryParams: ItemsQuery, $updatesLimit: Int, $subitemColumns: [String!]) {
   ${COMPLEXITY_FIELDS}
   boards(ids: $board) {
     id
@@ -97,14 +100,14 @@ export const ITEMS_PAGE = `query StagelineItemsPage($board: [ID!], $limit: Int!,
 ${ITEM_FRAGMENTS}`;
 
 /** The next page from a cursor: at the root, cheaper than nesting in `boards` again (vendor-apis.md §2.3). */
-export const NEXT_ITEMS_PAGE = `query StagelineNextItemsPage($cursor: String!, $limit: Int!, $updatesLimit: Int) {
+export const NEXT_ITEMS_PAGE = `query StagelineNextItemsPage($cursor: String!, $limit: Int!, $updatesLimit: Int, $subitemColumns: [String!]) {
   ${COMPLEXITY_FIELDS}
   next_items_page(cursor: $cursor, limit: $limit) { cursor items { ...StagelineItem } }
 }
 ${ITEM_FRAGMENTS}`;
 
 /** Items by id (≤ 100), whatever their state: archived and deleted items come back with `state`. */
-export const ITEMS_BY_IDS = `query StagelineItemsByIds($ids: [ID!], $limit: Int!, $updatesLimit: Int) {
+export const ITEMS_BY_IDS = `query StagelineItemsByIds($ids: [ID!], $limit: Int!, $updatesLimit: Int, $subitemColumns: [String!]) {
   ${COMPLEXITY_FIELDS}
   items(ids: $ids, limit: $limit, exclude_nonactive: false) { ...StagelineItem }
 }

@@ -142,7 +142,7 @@ export class DailyCapReached extends ConnectorError {
       source === 'client'
         ? `monday.com daily call cap reached: ${used} of ${cap} calls used today (UTC); no call sent; resumes at ${resumeAt}`
         : `monday.com DAILY_LIMIT_EXCEEDED: the account's daily call limit is spent${vendorMessage ? ` (${vendorMessage})` : ''}; resumes at ${resumeAt}`,
-      { retryAfterMs: Math.max(0, Date.parse(resumeAt) - now), ...(vendorMessage ? { vendorMessage } : {}) },
+      { retryAfterMs: Math.max(0, Math.ceil(Date.parse(resumeAt) - now)), ...(vendorMessage ? { vendorMessage } : {}) },
     );
     this.name = 'DailyCapReached';
   }

@@ -89,8 +89,12 @@ export const ITEMS_BY_IDS_MAX = 100;
  */
 export const FIRST_PAGE_LIMIT = 100;
 
-/** Updates asked for inline per item and subitem (`Item.updates(limit:)`, default 25 in the SDL). */
-export const UPDATES_PER_ITEM = 100;
+/**
+ * Updates asked for inline per item (`Item.updates(limit:)`, 25 by default in the SDL). An item whose
+ * list comes back full has its further updates read with `updates_page` (client.ts itemUpdates); a
+ * larger inline limit would multiply every page's complexity for the few items that need it.
+ */
+export const UPDATES_PER_ITEM = 25;
 
 /** `users(ids:)` pages: the SDL's default limit is 200. */
 export const USERS_PAGE = 200;

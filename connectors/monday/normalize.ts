@@ -315,9 +315,8 @@ export function normalizeItem(bundle: ItemBundle, ctx: MondayNormalizeContext): 
   const log = bundle.activity ? parseLog(bundle.activity, out) : undefined;
   if (log) pushTransitions(log.filter((e) => e.itemId === item.id), bundle.activityComplete !== false, item, status, assetId, ctx, people, out);
 
-  // ---- subitems: approval rounds → decisions (and their updates as thread comments); others counted
+  // ---- subitems: approval rounds → decisions (and any updates they carry as thread comments); others counted
   const subLog = bundle.subitemActivity ? parseLog(bundle.subitemActivity, out) : [];
-  let subitemUpdatesComplete = true;
   if (item.subitems) {
     for (const rawSub of item.subitems) {
       const sp = MondaySubitemRaw.safeParse(rawSub);
@@ -332,16 +331,14 @@ export function normalizeItem(bundle: ItemBundle, ctx: MondayNormalizeContext): 
         continue;
       }
       if (sub.updates) pushUpdates(sub.updates, sub.id, assetId, conn, people, out);
-      else subitemUpdatesComplete = false;
       pushDecisions(sub, decision, subLog.filter((e) => e.itemId === sub.id), assetId, ctx, people, out);
     }
     out.complete.push({ kind: 'decision', assetId, scope: 'all', ids: out.decisions.map((d) => d.id) });
   }
-  if (inlineUpdates) {
-    if (item.subitems && subitemUpdatesComplete) out.complete.push({ kind: 'comment', assetId, scope: 'all', ids: out.comments.map((c) => c.id) });
-    // Subitem threads not known: only the item's own top-level updates are known whole (replies are threads).
-    else out.complete.push({ kind: 'comment', assetId, scope: 'asset', ids: out.comments.filter((c) => c.threadExternalId === null).map((c) => c.id) });
-  }
+  // The item's updates with their replies, and whatever subitem updates the payload carries, are every
+  // comment this connector reads for the asset (client.ts does not select subitem updates: their
+  // complexity is too high, documents.ts SUBITEM): one complete set.
+  if (inlineUpdates) out.complete.push({ kind: 'comment', assetId, scope: 'all', ids: out.comments.map((c) => c.id) });
 
   // ---- archive and deletion → tombstone (the asset keeps its row, its history and its last state)
   if (item.state === 'archived' || item.state === 'deleted') {
@@ -895,6 +892,20 @@ function decisionOfLabel(label: string | null, ctx: MondayNormalizeContext): Dec
 }
 
 /**
+ * The columns of an approval round on a subitems board: the decision (a status column: the one
+ * configured, else one titled Decision/Approval, else the board's only status column) and the
+ * reviewer (a people column: the one configured, else the first). What the client reads of subitems
+ * (`ItemSelection.subitemColumns`): each column read costs complexity on every subitem of a page.
+ */
+export function approvalColumns(subitemColumns: readonly MondayColumnRaw[], cfg: MondayDecisionsConfig = {}): { decision: string | null; reviewer: string | null } {
+  const live = subitemColumns.filter((c) => !c.archived);
+  const statuses = live.filter((c) => c.type === 'status');
+  const decision = cfg.column ? findColumn(live, cfg.column) : (statuses.find((c) => /decision|approval/i.test(c.title)) ?? (statuses.length === 1 ? statuses[0] : undefined));
+  const reviewer = cfg.reviewer ? findColumn(live, cfg.reviewer) : live.find((c) => c.type === 'people');
+  return { decision: decision?.id ?? null, reviewer: reviewer?.id ?? null };
+}
+
+/**
  * The decision column of an approval subitem, or undefined for any other subitem. Every subitem of a
  * board shares the subitems board's columns, so a subitem is an approval round when its decision
  * column holds a label (Pending included); one whose decision is empty is an ordinary to-do.
@@ -903,11 +914,11 @@ function decisionColumnOf(sub: z.infer<typeof MondaySubitemRaw>, ctx: MondayNorm
   const cols = ctx.subitemColumns;
   const ref = ctx.decisions?.column;
   let id: string | undefined;
-  if (ref) id = (cols ? findColumn(cols, ref)?.id : undefined) ?? ref;
+  if (cols) id = approvalColumns(cols, ctx.decisions).decision ?? undefined;
+  else if (ref) id = ref;
   else {
     const statuses = sub.column_values.filter((v) => v.type === 'status');
-    const titled = cols?.find((c) => c.type === 'status' && /decision|approval/i.test(c.title));
-    id = titled && statuses.some((v) => v.id === titled.id) ? titled.id : statuses.length === 1 ? statuses[0]!.id : undefined;
+    id = statuses.length === 1 ? statuses[0]!.id : undefined;
   }
   const v = id === undefined ? undefined : sub.column_values.find((x) => x.id === id);
   return v && statusLabel(v, cols?.find((c) => c.id === id)) ? id : undefined;
@@ -915,8 +926,9 @@ function decisionColumnOf(sub: z.infer<typeof MondaySubitemRaw>, ctx: MondayNorm
 
 function pushDecisions(sub: z.infer<typeof MondaySubitemRaw>, columnId: string, log: LogEntry[], assetId: string, ctx: MondayNormalizeContext, people: People, out: Batch): void {
   const conn = ctx.connectionId;
-  const reviewerRef = ctx.decisions?.reviewer;
-  const reviewerColumn = reviewerRef ? (ctx.subitemColumns ? findColumn(ctx.subitemColumns, reviewerRef)?.id : undefined) ?? reviewerRef : sub.column_values.find((v) => v.type === 'people')?.id;
+  const reviewerColumn = ctx.subitemColumns
+    ? approvalColumns(ctx.subitemColumns, ctx.decisions).reviewer
+    : (ctx.decisions?.reviewer ?? sub.column_values.find((v) => v.type === 'people')?.id);
   const reviewerUser = personIdsOf(sub.column_values.find((v) => v.id === reviewerColumn))[0] ?? null;
   const push = (externalId: string, kind: DecisionKind, at: string | null, reviewerId: string | null, raw: unknown) => {
     const email = people.email(reviewerId);
