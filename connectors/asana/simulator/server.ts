@@ -595,7 +595,7 @@ async function formOf(r: Req): Promise<FormData> {
     throw badRequest('Attachments must be uploaded as multipart/form-data');
   }
   try {
-    return await new Request('http://simulator.local/', { method: 'POST', headers: { 'content-type': r.contentType }, body }).formData();
+    return await new Request('http://simulator.local/', { method: 'POST', headers: { 'content-type': r.contentType }, body: new Uint8Array(body) }).formData();
   } catch {
     throw badRequest('Could not parse multipart request');
   }
