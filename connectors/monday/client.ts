@@ -9,7 +9,7 @@ import type { ConnectorClientOptions } from '../index';
 import { AbortedRequest } from '../asana/client';
 import { CallCounter, ConnectorError, type ConnectorErrorKind } from '../types';
 import {
-  ACTIVITY_LOGS, BOARDS, CHANGE_MULTIPLE_COLUMN_VALUES, CREATE_COLUMN, CREATE_STATUS_COLUMN, CREATE_UPDATE, ITEMS_BY_IDS,
+  ACTIVITY_LOGS, BOARDS, BOARD_UPDATES, CHANGE_MULTIPLE_COLUMN_VALUES, CREATE_COLUMN, CREATE_STATUS_COLUMN, CREATE_UPDATE, ITEMS_BY_IDS,
   ITEMS_PAGE, ITEM_UPDATES_PAGE, ME, NEXT_ITEMS_PAGE, USERS,
 } from './documents';
 import {
@@ -451,6 +451,24 @@ export class MondayClient {
     return { updates: Array.isArray(page?.updates) ? page.updates : [], cursor: typeof page?.cursor === 'string' && page.cursor !== '' ? page.cursor : null };
   }
 
+  /**
+   * https://developer.monday.com/api-reference/reference/updates — one page of a board's updates
+   * created from `from` (to `to`), newest first, replies inline, each with its `item_id`. A page
+   * shorter than `limit` is the last. Group them by item and normalize with `updatesComplete: false`.
+   */
+  async boardUpdates(boardId: string, q: { from: string; to?: string; limit?: number; page?: number }): Promise<unknown[]> {
+    assertId('board id', boardId);
+    for (const [k, v] of [['from', q.from], ['to', q.to]] as const) {
+      if (v !== undefined && !Number.isFinite(Date.parse(v))) throw new ConnectorError('invalid_config', `monday.com boardUpdates: ${k} ${JSON.stringify(v)} is not an ISO time`);
+    }
+    const { data } = await this.exec<{ boards?: { updates?: unknown[] | null }[] | null }>(
+      'query boards.updates', BOARD_UPDATES, { board: [boardId], from: q.from, limit: q.limit ?? 100, page: q.page ?? 1, ...(q.to ? { to: q.to } : {}) }, 'read',
+    );
+    const board = listOf(data.boards, 'query boards.updates')[0] as { updates?: unknown[] | null } | undefined;
+    if (!board) throw new ConnectorError('not_found', `monday.com board ${boardId}: not found, deleted, or not shared with the token's user`, { endpoint: 'query boards.updates' });
+    return listOf(board.updates ?? [], 'query boards.updates');
+  }
+
   /** https://developer.monday.com/api-reference/reference/users — people by id (emails), every page. */
   async users(ids: string[]): Promise<unknown[]> {
     const unique = uniqueIds('user id', ids);
@@ -492,13 +510,33 @@ export class MondayClient {
     return listOf(board.activity_logs ?? [], 'query boards.activity_logs');
   }
 
-  /** Every page of activityLogs for the query (until a short page). */
+  /**
+   * Every entry of activityLogs for the query, once each. The page size monday honours is not
+   * documented (manifest ACTIVITY_LOG_PAGE): when the first page comes back shorter than asked, the
+   * next pages are asked at the size it had, so page numbers keep counting the same entries whether it
+   * was the end (the next page is empty: one call more) or the server's own cap (the paging goes on).
+   * Ends at a page shorter than the size; entries that a new one pushed onto the next page come twice
+   * and are kept once.
+   */
   async allActivityLogs(boardId: string, q: Omit<ActivityLogQuery, 'page'> = {}): Promise<unknown[]> {
-    const limit = q.limit ?? ACTIVITY_LOG_PAGE;
+    let limit = q.limit ?? ACTIVITY_LOG_PAGE;
     const out: unknown[] = [];
-    for (let page = 1; ; page++) {
+    const seen = new Set<string>();
+    const add = (entries: unknown[]) => {
+      for (const e of entries) {
+        const id = idOf(e);
+        if (id !== null && seen.has(id)) continue;
+        if (id !== null) seen.add(id);
+        out.push(e);
+      }
+    };
+    const first = await this.activityLogs(boardId, { ...q, limit, page: 1 });
+    add(first);
+    if (first.length === 0) return out;
+    if (first.length < limit) limit = first.length;
+    for (let page = 2; ; page++) {
       const entries = await this.activityLogs(boardId, { ...q, limit, page });
-      out.push(...entries);
+      add(entries);
       if (entries.length < limit) return out;
     }
   }

@@ -281,6 +281,25 @@ describe('MondayClient against a stub', () => {
     expect(stub.requests).toHaveLength(2);
   });
 
+  it('the activity log when the server gives fewer per page than asked: the rest at its size, nothing lost, nothing twice', async () => {
+    fresh();
+    const log = Array.from({ length: 5 }, (_, i) => ({ id: `e${i}`, event: 'x', data: '{}', created_at: '17000000000000000' }));
+    const cap = 2; // a server that never gives more than 2, whatever is asked
+    reply = (r) => {
+      const limit = Math.min(r.variables.limit as number, cap);
+      const page = r.variables.page as number;
+      return OK({ boards: [{ id: '9', activity_logs: log.slice((page - 1) * limit, page * limit) }] });
+    };
+    const { client } = clientOn(stub);
+    expect((await client.allActivityLogs('9')).map((e) => (e as { id: string }).id)).toEqual(['e0', 'e1', 'e2', 'e3', 'e4']);
+    expect(stub.requests.map((r) => [r.variables.limit, r.variables.page])).toEqual([[1000, 1], [2, 2], [2, 3]]);
+    // A board with fewer entries than a page: one call more, to tell the end from a cap.
+    fresh();
+    reply = (r) => OK({ boards: [{ id: '9', activity_logs: (r.variables.page as number) === 1 ? log.slice(0, 3) : [] }] });
+    expect(await client.allActivityLogs('9')).toHaveLength(3);
+    expect(stub.requests).toHaveLength(2);
+  });
+
   it('every page of a board’s activity log, until a short page; times and filters passed through', async () => {
     fresh();
     reply = (r) => OK({ boards: [{ id: '9', activity_logs: Array.from({ length: r.variables.page === 1 ? 2 : 1 }, (_, i) => ({ id: `e${r.variables.page as number}-${i}`, event: 'x', data: '{}', created_at: '17000000000000000' })) }] });
@@ -291,6 +310,15 @@ describe('MondayClient against a stub', () => {
       { board: ['9'], limit: 2, page: 1, from: '2026-01-01T00:00:00Z', columnIds: ['status'] },
       { board: ['9'], limit: 2, page: 2, from: '2026-01-01T00:00:00Z', columnIds: ['status'] },
     ]);
+  });
+
+  it('a board’s updates in a window, page by page', async () => {
+    fresh();
+    reply = () => OK({ boards: [{ id: '9', updates: [{ id: '1', body: '<p>x</p>', item_id: '5' }] }] });
+    const { client } = clientOn(stub);
+    expect(await client.boardUpdates('9', { from: '2026-11-24T00:00:00Z', page: 2 })).toEqual([{ id: '1', body: '<p>x</p>', item_id: '5' }]);
+    expect(stub.requests[0]!.variables).toEqual({ board: ['9'], from: '2026-11-24T00:00:00Z', limit: 100, page: 2 });
+    expect(client.counter.toJSON()).toEqual({ 'query boards.updates': 1 });
   });
 
   it('change_multiple_column_values gets ONE JSON-encoded map (stringified once), counted as a write', async () => {
@@ -347,6 +375,21 @@ describe('against the monday simulator: a board read page by page and normalized
     ({ endpoint } = await sim.start());
   });
   afterAll(() => sim?.stop());
+
+  it('incremental reads: items updated since a time, and updates posted since then (which leave updated_at alone)', async () => {
+    const client = new MondayClient({ token: SIM_DEFAULT_TOKEN, baseUrl: endpoint, limiter: new RateLimiter(600_000, 8) });
+    const bt = [...sim.control.truth.boards.values()].find((b) => b.stageSource === 'status')!;
+    const live = [...sim.control.truth.items.values()].filter((t) => t.boardId === bt.boardId && t.state === 'active');
+    const [changed, commented] = [live[0]!.itemId, live[1]!.itemId];
+    const before = new Date(Date.now() - 1000).toISOString();
+    expect((await client.updatedItemsSince(bt.boardId, before)).items).toEqual([]);
+    sim.control.setStatus(changed, live[0]!.stage === 'On Hold' ? 'Approved' : 'On Hold');
+    const updateId = sim.control.addUpdate(commented, 'Please check the bleed.');
+    const page = await client.updatedItemsSince(bt.boardId, before, { limit: 50 });
+    expect(page.items.map((i) => (i as { id: string }).id)).toEqual([changed]);
+    const updates = await client.boardUpdates(bt.boardId, { from: before });
+    expect(updates.map((u) => [(u as { id: string }).id, (u as { item_id: string }).item_id])).toEqual([[updateId, commented]]);
+  });
 
   for (const source of ['status', 'group'] as const) {
     it(`a ${source} board`, async () => {

@@ -122,6 +122,19 @@ ${UPDATE}
 ${REPLY}
 ${USER}`;
 
+/**
+ * A board's updates (replies inline) created in a window, newest first, page-numbered: how an
+ * incremental sync finds new comments, since posting an update does not change the item's
+ * `updated_at` [U: the simulator's reading, README Behaviours 12].
+ */
+export const BOARD_UPDATES = `query StagelineBoardUpdates($board: [ID!], $from: ISO8601DateTime, $to: ISO8601DateTime, $limit: Int!, $page: Int!) {
+  ${COMPLEXITY_FIELDS}
+  boards(ids: $board) { id updates(from_date: $from, to_date: $to, limit: $limit, page: $page) { ...StagelineUpdate } }
+}
+${UPDATE}
+${REPLY}
+${USER}`;
+
 /** People by id → emails (PeopleValue and `creator_id` only carry ids). */
 export const USERS = `query StagelineUsers($ids: [ID!], $limit: Int!, $page: Int!) {
   ${COMPLEXITY_FIELDS}
@@ -171,6 +184,6 @@ export const CREATE_STATUS_COLUMN = `mutation StagelineCreateStatusColumn($board
 
 /** Every document, by name, for the schema test. */
 export const DOCUMENTS = {
-  ME, BOARDS, ITEMS_PAGE, NEXT_ITEMS_PAGE, ITEMS_BY_IDS, ITEM_UPDATES_PAGE, USERS, ACTIVITY_LOGS,
+  ME, BOARDS, ITEMS_PAGE, NEXT_ITEMS_PAGE, ITEMS_BY_IDS, ITEM_UPDATES_PAGE, BOARD_UPDATES, USERS, ACTIVITY_LOGS,
   CHANGE_MULTIPLE_COLUMN_VALUES, CREATE_UPDATE, CREATE_COLUMN, CREATE_STATUS_COLUMN,
 } as const;

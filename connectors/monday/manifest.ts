@@ -100,13 +100,13 @@ export const UPDATES_PER_ITEM = 25;
 export const USERS_PAGE = 200;
 
 /**
- * Activity-log entries per page. The SDL defaults to 25 and states no maximum; a third-party client
- * documents 100 as the maximum [U]. Paging stops at a short page, so asking for more than the server
- * gives would end early: 100 is the largest size that is safe under either reading. The docs also cap
- * a board's log at 10,000 entries per query (`from`/`to` windows get past it) and return entries
- * newest first.
+ * Activity-log entries asked for per page. The SDL defaults to 25 and states no maximum; the docs say
+ * a query returns "up to 10,000 logs"; a third-party client documents 100 as the maximum [U]. Paging
+ * adapts (client.ts allActivityLogs): when the first page is shorter than asked, the rest is read at
+ * the size the server gave, so a lower server cap costs one more call instead of losing entries.
+ * Entries come newest first.
  */
-export const ACTIVITY_LOG_PAGE = 100;
+export const ACTIVITY_LOG_PAGE = 1_000;
 
 /** `boards(limit:)` page when listing a workspace's boards. */
 export const BOARDS_PAGE = 100;

@@ -85,8 +85,10 @@ export interface MondayNormalizeContext {
 export interface ItemBundle {
   /** As items_page / items return it: values, assets, updates and subitems inline. */
   item: unknown;
-  /** Every update of the item when the inline list was cut at its limit (itemUpdates); replaces `item.updates`. */
+  /** Updates fetched apart from the item (itemUpdates when the inline list was full, boardUpdates in a window); replace `item.updates`. */
   updates?: unknown[];
+  /** False when `updates` are only some of the item's (a window of boardUpdates): no comment is tombstoned then. Default true. */
+  updatesComplete?: boolean;
   /** Entries of the board's activity log (any items: filtered by pulse id here). */
   activity?: unknown[];
   /** True (default) when `activity` reaches back to the item's creation; false for an incremental window. */
@@ -338,7 +340,7 @@ export function normalizeItem(bundle: ItemBundle, ctx: MondayNormalizeContext): 
   // The item's updates with their replies, and whatever subitem updates the payload carries, are every
   // comment this connector reads for the asset (client.ts does not select subitem updates: their
   // complexity is too high, documents.ts SUBITEM): one complete set.
-  if (inlineUpdates) out.complete.push({ kind: 'comment', assetId, scope: 'all', ids: out.comments.map((c) => c.id) });
+  if (inlineUpdates && bundle.updatesComplete !== false) out.complete.push({ kind: 'comment', assetId, scope: 'all', ids: out.comments.map((c) => c.id) });
 
   // ---- archive and deletion → tombstone (the asset keeps its row, its history and its last state)
   if (item.state === 'archived' || item.state === 'deleted') {

@@ -208,6 +208,11 @@ describe('items', () => {
     // An approval subitem's update sits in that subitem's thread.
     expect(c['3700000041']).toMatchObject({ threadExternalId: '2300000095', body: 'Logo still too close to the edge.' });
     expect(b.complete.find((x) => x.kind === 'comment')).toEqual({ kind: 'comment', assetId: assetIdOf(CONN, '2300000011'), scope: 'all', ids: b.comments.map((x) => x.id) });
+    // A window of new updates (boardUpdates) replaces the inline list and claims nothing about the others.
+    const item = fixture('item-full') as { updates: unknown[] };
+    const windowed = normalizeItemBundle(full({ updates: item.updates.slice(0, 1), updatesComplete: false }), ctx);
+    expect(windowed.comments.map((x) => x.externalId)).toEqual(['3700000035', '3700000041']);
+    expect(windowed.complete.find((x) => x.kind === 'comment')).toBeUndefined();
   });
 
   it('approval subitems are decisions (current verdict, by the reviewer, with the reviewer’s role); a subitem without a verdict is ignored and counted', () => {
