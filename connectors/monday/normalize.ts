@@ -382,7 +382,8 @@ export function userIdsIn(bundle: ItemBundle): string[] {
         }
       } else if ((k === 'persons_and_teams' || k === 'personsAndTeams') && Array.isArray(v)) {
         for (const p of v) {
-          if ((p as { kind?: unknown }).kind !== 'team') add((p as { id?: unknown }).id);
+          const kind = (p as { kind?: unknown }).kind;
+          if (kind === undefined || kind === 'person') add((p as { id?: unknown }).id);
         }
       } else if (v && typeof v === 'object') walk(v, k);
     }
@@ -489,9 +490,9 @@ function peopleOf(v: MondayColumnValueRaw | undefined): { id: string; kind: stri
     .map((p) => ({ id: String(p.id), kind: typeof p.kind === 'string' ? p.kind : 'person' }));
 }
 
-/** The people (not teams) of a people value, in order. */
+/** The people of a people value, in order: not teams, nor agents (`Kind` in the SDL: agent, person, team). */
 function personIdsOf(v: MondayColumnValueRaw | undefined): string[] {
-  return peopleOf(v).filter((p) => p.kind !== 'team').map((p) => p.id);
+  return peopleOf(v).filter((p) => p.kind === 'person').map((p) => p.id);
 }
 
 function relationIds(v: MondayColumnValueRaw): string[] {
@@ -523,7 +524,7 @@ function fieldValue(c: MondayColumnRaw, v: MondayColumnValueRaw | undefined, peo
     case 'status':
       return statusLabel(v, c);
     case 'people':
-      return peopleOf(v).map((p) => (p.kind === 'team' ? `team:${p.id}` : people.label(p.id)));
+      return peopleOf(v).map((p) => (p.kind === 'person' ? people.label(p.id) : `${p.kind}:${p.id}`));
     case 'date': {
       const date = v.date ?? dateOf(v);
       if (!date) return null;

@@ -352,7 +352,13 @@ describe('items', () => {
     expect(seenById.report.unknownUsers).toEqual(['60000002']);
     expect(seenById.batch.versions.find((v) => v.name === 'Header copy deck')!.createdById).toBe(personId(null, CONN, '60000002'));
     expect(userIdsIn(full({ activity: list('activity-status-board') }))).toEqual(['60000001', '60000002', '60000003', '60000007', '60000009']);
-    // From JSON-string values too (people, file uploaders), teams left out.
+    // An AI agent in a people column (`Kind` agent) is no person: not the owner, shown as agent:<id>.
+    const withAgent = fixture('item-full') as { column_values: { id: string; persons_and_teams?: unknown[] }[] };
+    withAgent.column_values.find((v) => v.id === 'person')!.persons_and_teams = [{ id: '990001', kind: 'agent' }, { id: '60000003', kind: 'person' }];
+    const agentBatch = normalizeItemBundle({ item: withAgent }, ctx);
+    expect(agentBatch.assets[0]!.ownerId).toBe(emailOf('maya.okafor@lumenlark.example', '60000003'));
+    expect(agentBatch.assets[0]!.fields.Owner).toEqual(['agent:990001', 'maya.okafor@lumenlark.example']);
+    // From JSON-string values too (people, file uploaders), teams and agents left out.
     expect(userIdsIn({ item: fixture('item-archived-value-only') })).toEqual(['60000002', '60000003']);
   });
 
