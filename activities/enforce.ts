@@ -4,11 +4,14 @@
 // as outbox rows, each with an idempotency key. The same plan is what `stageline rules preview` prints
 // and what enforcement then writes: one function decides both.
 //
-// What is written, per asset:
-//  - its task's "Ops status" field: "Compliant", or the label of the most serious open violation;
+// What is written, per asset (its own record: an Asana task, or a monday item):
+//  - its "Ops status": "Compliant", or the label of the most serious open violation (an Asana enum
+//    field; on monday, a status column of that title on the item's board);
 //  - one comment per opened violation (action comment or revert), saying what is wrong and how to fix
-//    it; a review deadline gets a reminder, then an escalation;
-//  - for an approval gate with action revert: the task moved back to the stage before the gate;
+//    it (a story; on monday, one update on the item); a review deadline gets a reminder, then an
+//    escalation;
+//  - for an approval gate with action revert: the record moved back to the stage before the gate (a
+//    section or a field option; on monday, the stage column's label or the stage's group);
 //  - on each linked Drive file: appProperties with the canonical stage, the ops status and the asset key;
 //    a misnamed file gets its comment on the file, with the corrected name.
 // A write whose target already holds the value is not planned at all (the stored vendor state says so).
@@ -35,7 +38,7 @@ export type WriteOp = 'set_field' | 'set_stage' | 'comment' | 'set_app_propertie
 
 export interface PlannedWrite {
   connectionId: string;
-  targetKind: 'asana_task' | 'drive_file';
+  targetKind: 'asana_task' | 'drive_file' | 'monday_item';
   targetExternalId: string;
   op: WriteOp;
   payload: Record<string, unknown>;
@@ -76,7 +79,7 @@ export interface PlanOptions {
   onlyConnection?: string;
 }
 
-interface AssetRow {
+export interface AssetRow {
   id: string;
   connection_id: string;
   external_id: string;
@@ -166,25 +169,59 @@ export function violationId(v: Pick<Violation, 'ruleId' | 'assetId' | 'subject'>
  * back later (Compliant → Approval missing → Compliant) is a new write.
  */
 export async function planEnforcement(db: Db | PoolClient, cfg: StagelineConfig, opts: PlanOptions): Promise<EnforcementPlan> {
-  const compiled = compileRules(cfg).filter((r) => !opts.onlyRule || r.id === opts.onlyRule);
   const { facts, rows } = await loadFacts(db, cfg, opts.assetIds);
-  const ctx = { now: opts.now, timezone: cfg.workspace.timezone, calendar: cfg.workspace.calendar, pipeline: cfg.workspace.pipeline };
-  const opsField = cfg.enforcement.ops_status_field;
-  const modeOf = (rule: CompiledRule, connectionId: string) => (opts.assumeEnforce ? (modeFor(rule, connectionId) === 'off' ? 'off' : 'enforce') : modeFor(rule, connectionId));
-
   // What is stored: the open violations of these assets, and the linked files' appProperties.
   const assetIds = facts.map((f) => f.assetId);
-  const { rows: stored } = await db.query<{ id: string; rule_id: string; asset_id: string; subject: string; state: string; mode: string; times_opened: number; sla: { state?: string } | null }>(
+  const { rows: stored } = await db.query<StoredViolation>(
     `SELECT id, rule_id, asset_id, subject, state, mode, times_opened, sla FROM ops.violations WHERE asset_id = ANY($1::uuid[])`,
     [assetIds],
   );
-  const storedById = new Map(stored.map((s) => [s.id, s]));
-  const { rows: fileRows } = await db.query<{ asset_id: string; connection_id: string; external_id: string; app_properties: Record<string, string>; hash: string }>(
+  const { rows: files } = await db.query<LinkedFileRow>(
     `SELECT l.asset_id, l.connection_id, l.external_id, f.app_properties, f.hash FROM core.asset_links l JOIN core.files f ON f.connection_id = l.connection_id AND f.external_id = l.external_id
       WHERE l.kind = 'drive_file' AND l.deleted_at IS NULL AND f.deleted_at IS NULL AND l.asset_id = ANY($1::uuid[])`,
     [assetIds],
   );
-  const filesOf = new Map<string, typeof fileRows>();
+  return planFromFacts(cfg, opts, { facts, rows, stored, files });
+}
+
+/** A violation as stored (ops.violations). */
+export interface StoredViolation {
+  id: string;
+  rule_id: string;
+  asset_id: string;
+  subject: string;
+  state: string;
+  mode: string;
+  times_opened: number;
+  sla: { state?: string } | null;
+}
+
+/** A Drive file linked to an asset, with its appProperties and content hash as last pulled. */
+export interface LinkedFileRow {
+  asset_id: string;
+  connection_id: string;
+  external_id: string;
+  app_properties: Record<string, string>;
+  hash: string;
+}
+
+/**
+ * The plan for loaded facts (pure: the same facts, stored violations and files give the same plan,
+ * writes and keys); planEnforcement loads them and calls this.
+ */
+export function planFromFacts(
+  cfg: StagelineConfig,
+  opts: Omit<PlanOptions, 'assetIds'>,
+  input: { facts: AssetFacts[]; rows: Map<string, AssetRow>; stored: StoredViolation[]; files: LinkedFileRow[] },
+): EnforcementPlan {
+  const compiled = compileRules(cfg).filter((r) => !opts.onlyRule || r.id === opts.onlyRule);
+  const { facts, rows, stored, files: fileRows } = input;
+  const ctx = { now: opts.now, timezone: cfg.workspace.timezone, calendar: cfg.workspace.calendar, pipeline: cfg.workspace.pipeline };
+  const opsField = cfg.enforcement.ops_status_field;
+  const modeOf = (rule: CompiledRule, connectionId: string) => (opts.assumeEnforce ? (modeFor(rule, connectionId) === 'off' ? 'off' : 'enforce') : modeFor(rule, connectionId));
+
+  const storedById = new Map(stored.map((s) => [s.id, s]));
+  const filesOf = new Map<string, LinkedFileRow[]>();
   for (const f of fileRows) filesOf.set(f.asset_id, [...(filesOf.get(f.asset_id) ?? []), f]);
 
   const plan: EnforcementPlan = { evaluated: facts.length, slas: [], violations: [], writes: [], rules: compiled.map((r) => r.id) };
@@ -249,10 +286,15 @@ function statusLabel(open: Violation[]): string {
   return COMPLIANT;
 }
 
-/** The record a status is written on: the asset's own task (Asana today). */
-function primaryTarget(connectionId: string, externalId: string, cfg: StagelineConfig): { connectionId: string; kind: 'asana_task'; externalId: string } | null {
-  const c = cfg.connections.find((x) => x.id === connectionId);
-  return c?.vendor === 'asana' ? { connectionId, kind: 'asana_task', externalId } : null;
+/**
+ * The record a status, a stage move and a comment are written on: the asset's own record, an Asana
+ * task or a monday item (Drive files get appProperties and file comments instead).
+ */
+function primaryTarget(connectionId: string, externalId: string, cfg: StagelineConfig): { connectionId: string; kind: 'asana_task' | 'monday_item'; externalId: string } | null {
+  const vendor: string | undefined = cfg.connections.find((x) => x.id === connectionId)?.vendor;
+  if (vendor === 'asana') return { connectionId, kind: 'asana_task', externalId };
+  if (vendor === 'monday') return { connectionId, kind: 'monday_item', externalId };
+  return null;
 }
 
 function planViolationWrites(

@@ -5,6 +5,8 @@
 // into the outbox (ops.outbox, op `set_metrics`), which drainOutbox sends:
 //  - the asset's Asana task: three number custom fields, in one PUT /tasks/{gid} (merged there with
 //    a pending Ops status write of the same task);
+//  - the asset's monday item: three numbers columns of its board (found by title, or created), in the
+//    item's one `change_multiple_column_values` (merged there with its Ops status and a stage revert);
 //  - each Drive file linked to the asset: appProperties stageline_revision_round,
 //    stageline_days_in_stage, stageline_cycle_time_days, in one PATCH (merged there with the
 //    appProperties enforcement writes).
@@ -45,11 +47,15 @@ export const APP_PROPERTY: Record<Metric, string> = {
 /** Places after the decimal point of each figure: the precision an Asana field is created with. */
 export const METRIC_PRECISION: Record<Metric, number> = { revision_round: 0, days_in_stage: 0, cycle_time: 1 };
 
-export type MetricTargetKind = 'asana_task' | 'drive_file';
+export type MetricTargetKind = 'asana_task' | 'drive_file' | 'monday_item';
 
-/** The figures as `kind` holds them: numbers for Asana, strings for Drive (cycle time always with its one decimal, "12.0"). */
+/**
+ * The figures as `kind` holds them: numbers for Asana fields and monday numbers columns (a monday
+ * item's `fields` hold a numbers column as a number), strings for Drive (cycle time always with its
+ * one decimal, "12.0").
+ */
 export function toolForm(kind: MetricTargetKind, v: MetricValues): ToolValues {
-  if (kind === 'asana_task') return { ...v };
+  if (kind === 'asana_task' || kind === 'monday_item') return { ...v };
   const s = (m: Metric): string | null => {
     const x = v[m];
     return x === null ? null : x.toFixed(METRIC_PRECISION[m]);
@@ -71,7 +77,7 @@ export interface MetricTarget {
   pulledHash: string;
   /** What Stageline last wrote into the record, and the record's hash then. */
   written: { values: Partial<Record<Metric, unknown>>; observedHash: string | null; seq: number } | null;
-  /** Asana: the field each figure goes into (part of the write, so a renamed field is a new write). */
+  /** Asana, monday: the field (column title) each figure goes into (part of the write, so a renamed field is a new write). */
   fields?: Record<Metric, string>;
 }
 
@@ -197,27 +203,32 @@ export async function loadMetricTargets(db: Db | PoolClient, cfg: StagelineConfi
     pulled: r.pulled,
     pulledHash: r.pulled_hash,
     written: r.written ? { values: r.written, observedHash: r.written_hash, seq: r.seq ?? 0 } : null,
-    ...(kind === 'asana_task' ? { fields } : {}),
+    ...(kind === 'drive_file' ? {} : { fields }),
   });
   // A held value is compared as jsonb: a number with a number (numerically, as JavaScript compares
   // them), a string with a string, JSON null (no value, no key) with null.
-  if (asana.length) {
+  // Asana tasks and monday items hold the figures in their fields by name (a custom field, a column
+  // title), as numbers: one query shape for both.
+  const records = async (kind: 'asana_task' | 'monday_item', ids: string[]) => {
+    if (!ids.length) return;
     const { rows } = await db.query<TargetRow>(
-      `${withs(5)}
+      `${withs(6)}
        SELECT a.connection_id, a.external_id, f.asset_id, f.revision_round, f.days_in_stage, f.cycle_time::text AS cycle_time,
               a.hash AS pulled_hash, p.pulled, w.written, w.observed_hash AS written_hash, w.seq
          FROM figures f
          JOIN core.assets a ON a.id = f.asset_id AND a.deleted_at IS NULL
          CROSS JOIN LATERAL (SELECT jsonb_build_object('revision_round', a.fields -> $2, 'days_in_stage', a.fields -> $3, 'cycle_time', a.fields -> $4) AS pulled) p
-         LEFT JOIN ops.metric_writes w ON w.connection_id = a.connection_id AND w.target_kind = 'asana_task' AND w.target_external_id = a.external_id
+         LEFT JOIN ops.metric_writes w ON w.connection_id = a.connection_id AND w.target_kind = $5 AND w.target_external_id = a.external_id
         WHERE a.connection_id = ANY($1::text[]) ${onlyCandidates}
           AND jsonb_build_object('revision_round', f.revision_round, 'days_in_stage', f.days_in_stage, 'cycle_time', f.cycle_time)
               IS DISTINCT FROM p.pulled || CASE WHEN w.observed_hash = a.hash THEN w.written ELSE '{}'::jsonb END
         ORDER BY a.connection_id, a.external_id`,
-      [asana, fields.revision_round, fields.days_in_stage, fields.cycle_time, ...sinceParam],
+      [ids, fields.revision_round, fields.days_in_stage, fields.cycle_time, kind, ...sinceParam],
     );
-    for (const r of rows) out.push(toTarget('asana_task', r));
-  }
+    for (const r of rows) out.push(toTarget(kind, r));
+  };
+  await records('asana_task', asana);
+  await records('monday_item', on('monday'));
   if (drive.length) {
     const { rows } = await db.query<TargetRow>(
       `${withs(5)}

@@ -10,15 +10,24 @@
 //    vendor's message, and the violation records the write error (`stageline status` shows it); a
 //    new intended write (a later change) gets a new row. Retrying cannot make a deleted task exist.
 //
+//  - monday's daily call cap reached (DailyCapReached): the drain stops cleanly, the rows stay
+//    pending (last_error says when the cap resets), and the next sync's drain goes on from there.
+//
 // Field writes to one record are sent together: the pending Ops status and metrics writes of an Asana
 // task are one PUT /tasks/{gid}, the pending appProperties and metrics writes of a Drive file one
-// PATCH; each row keeps its own outcome. One drain per connection at a time (an advisory lock): two
+// PATCH, the pending Ops status, metrics and stage revert of a monday item one
+// change_multiple_column_values (only the columns that differ); each row keeps its own outcome. One drain per connection at a time (an advisory lock): two
 // syncs that both find writes waiting for a connection do not send them twice.
 import type { PoolClient } from 'pg';
 import type { AsanaConnectionConfig, ConnectionConfig, DriveConnectionConfig } from '../mapping/config';
 import { AsanaClient } from '../connectors/asana/client';
 import { AsanaWriter, type CustomFieldWrites, type EnsuredNumberFields } from '../connectors/asana/writeback';
 import { DriveWriter } from '../connectors/drive/writeback';
+import { MondayClient } from '../connectors/monday/client';
+import { DailyCapReached } from '../connectors/monday/limits';
+import { findColumn, type MondayStageConfig, type MondayStageSource } from '../connectors/monday/normalize';
+import { MondayBoardRaw, MondayItemRaw, statusLabelsOf, type MondayColumnRaw, type MondayGroupRaw } from '../connectors/monday/raw';
+import { MondayWriter, columnWriteForm, type ColumnWrite } from '../connectors/monday/writeback';
 import { CallCounter, ConnectorError } from '../connectors/types';
 import { limiterFor, type ActivityDeps } from './context';
 import { OPS_STATUS_OPTIONS } from './enforce';
@@ -31,11 +40,13 @@ export interface DrainResult {
   dropped: number;
   pending: number;
   apiCalls: Record<string, number>;
+  /** The drain stopped before the end (monday's daily call cap): why, and when it can go on. */
+  stopped?: { reason: string; resumeAt: string };
 }
 
 type Op = 'set_field' | 'set_stage' | 'comment' | 'set_app_properties' | 'set_metrics';
 
-interface OutboxRow {
+export interface OutboxRow {
   id: string;
   target_kind: string;
   target_external_id: string;
@@ -45,11 +56,18 @@ interface OutboxRow {
   violation_id: string | null;
 }
 
-type Outcome = { state: 'done' | 'skipped' | 'dropped'; result?: unknown; error?: string };
+export type Outcome = { state: 'done' | 'skipped' | 'dropped'; result?: unknown; error?: string };
 
 const BATCH = 50;
-/** Operations sent together when they are pending for the same record: field writes of one task, appProperties of one file. */
-const MERGED: Record<string, readonly Op[]> = { asana_task: ['set_field', 'set_metrics'], drive_file: ['set_app_properties', 'set_metrics'] };
+/**
+ * Operations sent together when they are pending for the same record: field writes of one task,
+ * appProperties of one file, the column writes (Ops status, metrics, a stage revert) of one monday item.
+ */
+const MERGED: Record<string, readonly Op[]> = {
+  asana_task: ['set_field', 'set_metrics'],
+  drive_file: ['set_app_properties', 'set_metrics'],
+  monday_item: ['set_field', 'set_stage', 'set_metrics'],
+};
 const ROW_COLUMNS = 'id, target_kind, target_external_id, op, payload, asset_id, violation_id';
 
 export async function drainOutbox(deps: ActivityDeps, input: { connectionId: string; syncRunId?: string }): Promise<DrainResult> {
@@ -60,7 +78,7 @@ export async function drainOutbox(deps: ActivityDeps, input: { connectionId: str
   try {
     const counter = new CallCounter();
     const sender = senderFor(deps, cfg, counter);
-    for (;;) {
+    drain: for (;;) {
       const { rows } = await deps.db.query<OutboxRow>(
         `SELECT ${ROW_COLUMNS} FROM ops.outbox WHERE connection_id = $1 AND state = 'pending' ORDER BY id LIMIT $2`,
         [cfg.id, BATCH],
@@ -82,6 +100,16 @@ export async function drainOutbox(deps: ActivityDeps, input: { connectionId: str
         try {
           sent = await sender(group);
         } catch (err) {
+          // The account's daily call cap (monday): nothing more can be sent today. The rows stay
+          // pending, not failed: the next sync's drain goes on from here once the cap has reset.
+          if (err instanceof DailyCapReached) {
+            await deps.db.query(`UPDATE ops.outbox SET last_error = $2 WHERE id = ANY($1::bigint[])`, [group.map((r) => r.id), err.message]);
+            const { rows: left } = await deps.db.query<{ n: string }>(`SELECT count(*) AS n FROM ops.outbox WHERE connection_id = $1 AND state = 'pending'`, [cfg.id]);
+            result.pending = Number(left[0]?.n ?? 0);
+            result.stopped = { reason: err.message, resumeAt: err.resumeAt };
+            deps.log.warn('outbox drain stopped: daily call cap', { connection: cfg.id, pending: result.pending, resumeAt: err.resumeAt });
+            break drain;
+          }
           // A 403 on one record is that record's refusal (no access to this task or file), not a revoked
           // token (that is a 401): it is dropped like a deleted target, and the sync goes on.
           if (err instanceof ConnectorError && (err.kind === 'not_found' || err.kind === 'invalid_config' || err.details.status === 403)) {
@@ -169,7 +197,8 @@ type RowSender = (row: OutboxRow) => Promise<{ sent: boolean; result?: unknown }
 
 function senderFor(deps: ActivityDeps, cfg: ConnectionConfig, counter: CallCounter): Sender {
   if (cfg.vendor === 'asana') return asanaSender(deps, cfg, counter);
-  return driveSender(deps, cfg, counter);
+  if (cfg.vendor === 'drive') return driveSender(deps, cfg, counter);
+  return mondaySender(deps, cfg as unknown as MondayWriteSettings, counter);
 }
 
 const single = (rows: OutboxRow[], send: RowSender): Promise<Sent> =>
@@ -400,6 +429,282 @@ function driveSender(deps: ActivityDeps, cfg: DriveConnectionConfig, counter: Ca
     }
   };
   return (rows) => (MERGED.drive_file!.includes(rows[0]!.op) ? sendProperties(rows) : single(rows, send));
+}
+
+// ------------------------------------------------------------------------------------------- monday
+
+/** What the monday sender reads of a connection's settings (its `vendor: monday` entry). */
+export interface MondayWriteSettings {
+  id: string;
+  token: string;
+  base_url?: string;
+  rate_limit_per_minute: number;
+  max_concurrency: number;
+  /** Where each board carries the stage, per board id (`*`: every other board). */
+  stage: MondayStageConfig;
+}
+
+/** A monday item as last pulled: what its writes are compared with. */
+export interface MondayItemState {
+  boardId: string;
+  /** The item as last pulled (core.assets.raw): its column values, group and inline updates. */
+  raw: unknown;
+  /** Its values by column title (core.assets.fields). */
+  fields: Record<string, unknown>;
+  /** Its content hash as last pulled. */
+  hash: string;
+  /** What Stageline last wrote into its metrics columns (ops.metric_writes). */
+  written: { values: Partial<Record<Metric, unknown>>; observedHash: string | null; seq: number } | null;
+}
+
+interface MondayBoard {
+  id: string;
+  name: string;
+  /** The board's columns, with those Stageline created in this drain. */
+  columns: MondayColumnRaw[];
+  groups: MondayGroupRaw[];
+  opsColumn?: Promise<{ column: MondayColumnRaw; missing: string[] }>;
+  metricColumns: Map<string, Promise<Record<Metric, string>>>;
+}
+
+/** The stage source of a board: its own entry, else `*`. */
+function stageSourceOf(stage: MondayStageConfig | undefined, boardId: string): MondayStageSource | undefined {
+  if (!stage) return undefined;
+  return Object.hasOwn(stage, boardId) ? stage[boardId] : stage['*'];
+}
+
+/**
+ * The writes of one monday connection's items (vendor-apis.md §2.6), on a MondayWriter: an item's
+ * Ops status, metrics and (on a board whose stage is a status column) stage revert in ONE
+ * `change_multiple_column_values` with only the columns that differ from what the item holds; a
+ * revert on a board whose stage is the group is a `move_item_to_group` first; a comment is one
+ * stamped update. Each board is read once per drain (`boards(ids)`: its columns, labels and groups);
+ * the "Ops status" status column (with the Ops status labels) and the three metrics numbers columns
+ * are found by title, or created once. Mutations on a board run one at a time (the writer's
+ * BoardLocks; a drain sends one item after another anyway).
+ */
+export class MondayItemSender {
+  private readonly boards = new Map<string, Promise<MondayBoard>>();
+
+  constructor(
+    readonly writer: MondayWriter,
+    private readonly opts: { connectionId: string; opsField: string; stage: MondayStageConfig },
+  ) {}
+
+  private board(boardId: string): Promise<MondayBoard> {
+    let b = this.boards.get(boardId);
+    if (!b) {
+      b = this.writer.client.boards({ ids: [boardId] }).then(([raw]) => {
+        const board = MondayBoardRaw.parse(raw);
+        return { id: board.id, name: board.name, columns: [...(board.columns ?? [])], groups: [...(board.groups ?? [])], metricColumns: new Map() };
+      });
+      // A failed read is not cached: the next item of the board tries again.
+      b.catch(() => this.boards.delete(boardId));
+      this.boards.set(boardId, b);
+    }
+    return b;
+  }
+
+  /** The board's Ops status column, found by title or created with the Ops status labels (once per drain). */
+  private opsColumn(board: MondayBoard): Promise<{ column: MondayColumnRaw; missing: string[] }> {
+    board.opsColumn ??= this.writer.ensureStatusColumn(board.id, this.opts.opsField, OPS_STATUS_OPTIONS, { name: board.name, columns: board.columns }).then((r) => {
+      if (r.created) board.columns.push(r.column);
+      return { column: r.column, missing: r.missing };
+    });
+    return board.opsColumn;
+  }
+
+  /** The board's numbers column of each metric, found by title or created (once per drain and set of titles). */
+  private metricColumns(board: MondayBoard, titles: Record<Metric, string>): Promise<Record<Metric, string>> {
+    const key = JSON.stringify(METRICS.map((m) => titles[m]));
+    let p = board.metricColumns.get(key);
+    if (!p) {
+      p = (async () => {
+        const ids = {} as Record<Metric, string>;
+        for (const m of METRICS) {
+          const r = await this.writer.ensureNumbersColumn(board.id, titles[m], { name: board.name, columns: board.columns });
+          if (r.created) board.columns.push({ id: r.id, title: titles[m], type: 'numbers', archived: false, settings_str: '{}' });
+          ids[m] = r.id;
+        }
+        return ids;
+      })();
+      board.metricColumns.set(key, p);
+    }
+    return p;
+  }
+
+  /**
+   * The Ops status, stage and metrics rows of one item in one `change_multiple_column_values` (rows
+   * in id order: a later row's value wins): each column set to its row's value, columns that already
+   * hold it left out, nothing sent when none is left. A row that cannot be written (a label the
+   * column lacks, no label or group for the stage, a column of the wrong type) is dropped alone with
+   * the reason; the rest is sent.
+   */
+  async sendColumns(rows: OutboxRow[], itemId: string, item: MondayItemState | null): Promise<{ outcomes: Map<string, Outcome>; metrics: { row: OutboxRow; values: ToolValues } | null }> {
+    if (!item) throw new ConnectorError('not_found', `monday.com item ${itemId} is not stored (deleted, or never synced)`);
+    const board = await this.board(item.boardId);
+    const where = `monday.com board ${board.id} "${board.name}"`;
+    const outcomes = new Map<string, Outcome>();
+    const drop = (r: OutboxRow, error: string) => outcomes.set(r.id, { state: 'dropped', error });
+    const parsed = MondayItemRaw.safeParse(item.raw);
+    let current: Record<string, ColumnWrite> = {};
+    try {
+      current = columnWriteForm(item.raw, board.columns);
+    } catch {
+      // An item stored in another shape: nothing is known to be held, every target is sent.
+    }
+    const target: Record<string, ColumnWrite> = {};
+    const included: OutboxRow[] = [];
+    const results = new Map<string, unknown>();
+    let move: { row: OutboxRow; groupId: string; title: string } | null = null;
+
+    for (const row of rows.filter((r) => r.op === 'set_field')) {
+      const { value } = row.payload as { field: string; value: string };
+      const ops = await orDrop(outcomes, row, () => this.opsColumn(board));
+      if (!ops) continue;
+      if (ops.missing.includes(value) || !(statusLabelsOf(ops.column) ?? []).some((l) => l.label === value)) {
+        drop(row, `${where}: status column "${ops.column.title}" (${ops.column.id}) has no label "${value}"; add it on the board (labels are never created)`);
+        continue;
+      }
+      target[ops.column.id] = { label: value };
+      results.set(row.id, { column: ops.column.id, label: value });
+      included.push(row);
+    }
+
+    for (const row of rows.filter((r) => r.op === 'set_stage')) {
+      const { stage } = row.payload as { stage: string };
+      const source = stageSourceOf(this.opts.stage, board.id);
+      if (!source) {
+        drop(row, `connection ${this.opts.connectionId}: no stage source for ${where}`);
+        continue;
+      }
+      const names = Object.entries(source.map).filter(([, s]) => s === stage).map(([name]) => name);
+      if (source.from === 'group') {
+        const group = names.map((n) => board.groups.find((g) => g.title === n && !g.deleted && !g.archived)).find((g) => g !== undefined);
+        if (!group) {
+          drop(row, `${where}: no group ${names.map((n) => `"${n}"`).join(' or ') || '(none in the stage map)'} for stage "${stage}"`);
+          continue;
+        }
+        const held = parsed.success ? (parsed.data.group ?? null) : null;
+        if (held && names.includes(held.title)) outcomes.set(row.id, { state: 'skipped', result: { group: held.title } });
+        else move = { row, groupId: group.id, title: group.title };
+        continue;
+      }
+      const column = findColumn(board.columns, source.column);
+      const labels = column?.type === 'status' ? (statusLabelsOf(column) ?? []).map((l) => l.label) : [];
+      const label = names.find((n) => labels.includes(n));
+      if (!column || !label) {
+        drop(row, `${where}: ${column ? `status column "${column.title}" has no label` : `no status column "${source.column}" with a label`} ${names.map((n) => `"${n}"`).join(' or ') || '(none in the stage map)'} for stage "${stage}"`);
+        continue;
+      }
+      const held = current[column.id];
+      if (held && typeof held === 'object' && 'label' in held && names.includes(held.label)) {
+        outcomes.set(row.id, { state: 'skipped', result: { label: held.label } });
+        continue;
+      }
+      target[column.id] = { label };
+      results.set(row.id, { column: column.id, label });
+      included.push(row);
+    }
+
+    const metrics = latestMetrics(rows);
+    const metricRows = rows.filter((r) => r.op === 'set_metrics');
+    let metricsIncluded = false;
+    if (metrics && !metrics.fields) {
+      for (const r of metricRows) drop(r, 'a metrics write for a monday item without its column titles');
+    } else if (metrics?.fields) {
+      const titles = metrics.fields;
+      const ids = await orDrop(outcomes, metrics.row, () => this.metricColumns(board, titles));
+      if (!ids) for (const r of metricRows) outcomes.set(r.id, outcomes.get(metrics.row.id)!);
+      else {
+        const held = heldValues({ pulled: Object.fromEntries(METRICS.map((m) => [m, item.fields[titles[m]]])), pulledHash: item.hash, written: item.written });
+        for (const m of METRICS) {
+          const v = metrics.values[m];
+          target[ids[m]] = v === null ? null : String(v);
+          // What the column holds as Stageline knows it (its write overlays a stale pull); text typed
+          // into a column of that title is not compared: the figure is sent.
+          const h = held[m];
+          if (h === null || h === undefined) current[ids[m]] = null;
+          else if (typeof h === 'number') current[ids[m]] = String(h);
+          else delete current[ids[m]];
+        }
+        metricsIncluded = true;
+      }
+    }
+
+    if (move) {
+      const sent = await this.writer.moveToGroup(board.id, itemId, move.groupId);
+      outcomes.set(move.row.id, { state: sent ? 'done' : 'skipped', result: { group: move.title } });
+    }
+    const live = [...included, ...(metricsIncluded ? metricRows : [])];
+    if (live.length) {
+      const sent = await this.writer.setColumns(board.id, itemId, target, current, { name: board.name, columns: board.columns });
+      for (const r of live) {
+        const result = r.op === 'set_metrics' ? (r === metrics!.row ? { values: metrics!.values } : 'superseded') : results.get(r.id);
+        outcomes.set(r.id, { state: sent ? 'done' : 'skipped', result });
+      }
+    }
+    return { outcomes, metrics: metricsIncluded ? { row: metrics!.row, values: metrics!.values } : null };
+  }
+
+  /** One stamped update on the item; none when the item's updates as last pulled already carry its stamp. */
+  async sendComment(row: OutboxRow, itemId: string, item: MondayItemState | null): Promise<Outcome> {
+    const { text } = row.payload as { text: string };
+    const bodies: string[] = [];
+    const parsed = item ? MondayItemRaw.safeParse(item.raw) : null;
+    for (const u of parsed?.success ? (parsed.data.updates ?? []) : []) {
+      const { body, text_body } = (u ?? {}) as { body?: unknown; text_body?: unknown };
+      for (const b of [body, text_body]) if (typeof b === 'string') bodies.push(b);
+    }
+    const created = await this.writer.addUpdate(itemId, text, bodies, item ? { boardId: item.boardId } : {});
+    return { state: created ? 'done' : 'skipped', result: created };
+  }
+}
+
+/**
+ * A refusal of one write that monday words as an authorization error (HTTP 200 with
+ * UserUnauthorizedException, status_code 403: a board the token's user may read but not change) is
+ * that record's refusal, dropped like a 403 elsewhere; a revoked token answers HTTP 401 and stays
+ * auth_revoked (client.ts classifyMonday, README Behaviour 9).
+ */
+function recordRefusal(err: unknown): unknown {
+  if (err instanceof ConnectorError && err.kind === 'auth_revoked' && err.details.status !== 401) {
+    return new ConnectorError('auth_revoked', err.message, { ...err.details, status: 403 });
+  }
+  return err;
+}
+
+function mondaySender(deps: ActivityDeps, cfg: MondayWriteSettings, counter: CallCounter): Sender {
+  const limiter = limiterFor(deps, { vendor: 'monday', ...cfg });
+  const writer = new MondayWriter({ client: new MondayClient({ token: cfg.token, ...(cfg.base_url ? { baseUrl: cfg.base_url } : {}), limiter, counter }) });
+  const sender = new MondayItemSender(writer, { connectionId: cfg.id, opsField: deps.config().enforcement.ops_status_field, stage: cfg.stage });
+  const itemState = async (itemId: string): Promise<MondayItemState | null> => {
+    const { rows } = await deps.db.query<{ board_id: string; raw: unknown; fields: Record<string, unknown>; hash: string }>(
+      `SELECT p.external_id AS board_id, a.raw, a.fields, a.hash FROM core.assets a JOIN core.projects p ON p.id = a.project_id
+        WHERE a.connection_id = $1 AND a.external_id = $2 AND a.deleted_at IS NULL`,
+      [cfg.id, itemId],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return { boardId: r.board_id, raw: r.raw, fields: r.fields, hash: r.hash, written: await writtenMetrics(deps, cfg.id, 'monday_item', itemId) };
+  };
+  return async (rows) => {
+    const itemId = rows[0]!.target_external_id;
+    try {
+      const item = await itemState(itemId);
+      if (rows[0]!.op === 'comment') return { outcomes: new Map([[rows[0]!.id, await sender.sendComment(rows[0]!, itemId, item)]]) };
+      if (!MERGED.monday_item!.includes(rows[0]!.op)) throw new ConnectorError('invalid_config', `monday.com cannot ${rows[0]!.op}`);
+      const { outcomes, metrics } = await sender.sendColumns(rows, itemId, item);
+      return {
+        outcomes,
+        ...(metrics
+          ? { record: (tx: PoolClient) => recordMetricWrite(tx, { connectionId: cfg.id, targetKind: 'monday_item', targetExternalId: itemId, assetId: metrics.row.asset_id, values: metrics.values, observedHash: item?.hash ?? null }) }
+          : {}),
+      };
+    } catch (err) {
+      throw recordRefusal(err);
+    }
+  };
 }
 
 /** Connections with writes waiting. */

@@ -10,7 +10,7 @@ import { AbortedRequest } from '../asana/client';
 import { CallCounter, ConnectorError, type ConnectorErrorKind } from '../types';
 import {
   ACTIVITY_LOGS, BOARDS, BOARD_UPDATES, CHANGE_MULTIPLE_COLUMN_VALUES, CREATE_COLUMN, CREATE_STATUS_COLUMN, CREATE_UPDATE, ITEMS_BY_IDS,
-  ITEMS_PAGE, ITEM_UPDATES_PAGE, ME, NEXT_ITEMS_PAGE, USERS,
+  ITEMS_PAGE, ITEM_UPDATES_PAGE, ME, MOVE_ITEM_TO_GROUP, NEXT_ITEMS_PAGE, USERS,
 } from './documents';
 import {
   ComplexityBudget, DailyCallCap, DailyCapReached, chooseItemsLimit, complexityPerMinute, nextUtcMidnight, type ComplexityReading,
@@ -599,6 +599,22 @@ export class MondayClient {
     );
     if (!data.create_status_column) throw new ConnectorError('schema_drift', 'monday.com mutation create_status_column: the answer has no column', { endpoint: 'mutation create_status_column' });
     return data.create_status_column;
+  }
+
+  /**
+   * https://developer.monday.com/api-reference/reference/items#move-item-to-group — the item into
+   * another group of its board (the stage move of a board whose stage is the group).
+   */
+  async moveItemToGroup(itemId: string, groupId: string): Promise<{ id: string; group: { id: string; title: string | null } | null }> {
+    assertId('item id', itemId);
+    if (typeof groupId !== 'string' || groupId.trim() === '') throw new ConnectorError('invalid_config', 'monday.com moveItemToGroup: no group id');
+    const { data } = await this.exec<{ move_item_to_group?: { id?: unknown; group?: { id?: unknown; title?: unknown } | null } | null }>(
+      'mutation move_item_to_group', MOVE_ITEM_TO_GROUP, { item: itemId, group: groupId }, 'write',
+    );
+    const item = data.move_item_to_group;
+    if (!item || typeof item.id !== 'string') throw new ConnectorError('schema_drift', 'monday.com mutation move_item_to_group: the answer has no item id', { endpoint: 'mutation move_item_to_group' });
+    const g = item.group;
+    return { id: item.id, group: g && typeof g.id === 'string' ? { id: g.id, title: typeof g.title === 'string' ? g.title : null } : null };
   }
 
   // ---- the one way a request is made ----

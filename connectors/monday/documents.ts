@@ -182,8 +182,14 @@ export const CREATE_STATUS_COLUMN = `mutation StagelineCreateStatusColumn($board
   create_status_column(board_id: $board, title: $title, id: $id, description: $description, defaults: { labels: $labels }) { id title type settings_str }
 }`;
 
+/** An item into another group of its board: the stage move of a board whose stage is the group. */
+export const MOVE_ITEM_TO_GROUP = `mutation StagelineMoveItemToGroup($item: ID!, $group: String!) {
+  ${COMPLEXITY_FIELDS}
+  move_item_to_group(item_id: $item, group_id: $group) { id group { id title } }
+}`;
+
 /** Every document, by name, for the schema test. */
 export const DOCUMENTS = {
   ME, BOARDS, ITEMS_PAGE, NEXT_ITEMS_PAGE, ITEMS_BY_IDS, ITEM_UPDATES_PAGE, BOARD_UPDATES, USERS, ACTIVITY_LOGS,
-  CHANGE_MULTIPLE_COLUMN_VALUES, CREATE_UPDATE, CREATE_COLUMN, CREATE_STATUS_COLUMN,
+  CHANGE_MULTIPLE_COLUMN_VALUES, CREATE_UPDATE, CREATE_COLUMN, CREATE_STATUS_COLUMN, MOVE_ITEM_TO_GROUP,
 } as const;

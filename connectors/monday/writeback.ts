@@ -9,7 +9,7 @@ import { readStamp, stampText, stripStamp } from '../stamp';
 import { type CallCounter, ConnectorError } from '../types';
 import { MondayClient, assertId, type MondayClientOptions } from './client';
 import { findColumn, textOfHtml, valueJson } from './normalize';
-import { MondayItemRaw, statusLabelsOf, type MondayColumnRaw } from './raw';
+import { MondayColumnRaw, MondayItemRaw, statusLabelsOf } from './raw';
 
 /**
  * A column value in the form `change_multiple_column_values` takes (vendor-apis.md §2.6): status by
@@ -133,7 +133,51 @@ export class MondayWriter {
     if (typeof id !== 'string') throw new ConnectorError('schema_drift', 'monday.com mutation create_column: the answer has no column id', { endpoint: 'mutation create_column' });
     return { id, created: true };
   }
+  /**
+   * A status column titled `title`, created with the labels `labels` (in that order) when the board
+   * has none (`create_status_column`: typed labels, a fixed palette, index 5 skipped: it is monday's
+   * empty label). A column of that title but another type is `invalid_config` naming it. An existing
+   * status column is taken as it is, and the labels it lacks are listed in `missing`: labels are the
+   * team's to add (a write of a missing label is refused by `setColumns`, naming it).
+   */
+  async ensureStatusColumn(boardId: string, title: string, labels: readonly string[], board: Required<Pick<BoardInfo, 'columns'>> & BoardInfo): Promise<{ column: MondayColumnRaw; created: boolean; missing: string[] }> {
+    assertId('board id', boardId);
+    const where = `monday.com board ${boardId}${board.name ? ` "${board.name}"` : ''}`;
+    const wanted = [...new Set(labels)];
+    if (wanted.length === 0 || wanted.some((l) => typeof l !== 'string' || l.trim() === '')) throw new ConnectorError('invalid_config', `${where}: status column "${title}" needs non-empty labels`);
+    const existing = findColumn(board.columns, title);
+    if (existing) {
+      if (existing.type !== 'status') throw new ConnectorError('invalid_config', `${where}: column "${existing.title}" (${existing.id}) is a ${existing.type} column, not status: rename it or configure another title`);
+      const have = (statusLabelsOf(existing) ?? []).map((l) => l.label);
+      return { column: existing, created: false, missing: wanted.filter((l) => !have.includes(l)) };
+    }
+    if (wanted.length > STATUS_INDEXES.length) throw new ConnectorError('invalid_config', `${where}: status column "${title}": at most ${STATUS_INDEXES.length} labels`);
+    const defs = wanted.map((label, i) => ({ label, color: STATUS_COLORS[i % STATUS_COLORS.length]!, index: STATUS_INDEXES[i]!, is_done: false }));
+    const col = await this.locks.run(boardId, () => this.client.createStatusColumn(boardId, title, defs));
+    const parsed = MondayColumnRaw.safeParse(col);
+    if (!parsed.success) throw new ConnectorError('schema_drift', 'monday.com mutation create_status_column: the answer has no column', { endpoint: 'mutation create_status_column' });
+    return { column: parsed.data, created: true, missing: [] };
+  }
+
+  /**
+   * The item into the group `groupId` of its board (`move_item_to_group`), in the board's order of
+   * mutations; nothing is sent when `currentGroupId` is already that group (false).
+   */
+  async moveToGroup(boardId: string, itemId: string, groupId: string, currentGroupId: string | null = null): Promise<boolean> {
+    assertId('board id', boardId);
+    assertId('item id', itemId);
+    if (currentGroupId !== null && currentGroupId === groupId) return false;
+    await this.locks.run(boardId, () => this.client.moveItemToGroup(itemId, groupId));
+    return true;
+  }
 }
+
+/**
+ * Labels of a status column Stageline creates: any index but 5 (monday's empty label), colours from
+ * StatusColumnColors (the 2026-10 SDL), the first green, the next ones the warning colours.
+ */
+const STATUS_INDEXES = [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19] as const;
+const STATUS_COLORS = ['done_green', 'stuck_red', 'working_orange', 'dark_orange', 'purple', 'lipstick', 'bright_blue', 'american_gray'] as const;
 
 /** Plain text as an update body: HTML-escaped, line breaks as `<br>` (monday stores bodies as HTML). */
 export function htmlOf(text: string): string {
