@@ -1,13 +1,14 @@
 // Activities: every I/O of a sync. They pass ids, cursors and counts through Temporal, never
 // records (DESIGN.md "Temporal"): records go straight from the vendor into Postgres.
 import { heartbeat as temporalHeartbeat } from '@temporalio/activity';
-import type { AsanaConnectionConfig, ConnectionConfig, DriveConnectionConfig } from '../mapping/config';
+import type { AsanaConnectionConfig, ConnectionConfig, DriveConnectionConfig, MondayConnectionConfig } from '../mapping/config';
 import { contentHash } from '../mapping/ids';
 import type { ActivityDeps } from './context';
 import { addRunCounts, ensureConnection, finishRun, setConnectionState, startRun, withTransaction } from './db/store';
 import { invalidConfig, toFailure } from './failures';
 import { planAsana, pullAsanaChanges, stepAsana, type Scope, type StepResult } from './asana';
 import { planDrive, pullDriveChanges, stepDrive } from './drive';
+import { mondayRunNote, planMonday, pullMondayChanges, stepMonday } from './monday';
 import { linkWorkspace, type LinkingSummary } from './linking';
 import { enforceWorkspace, reviewTimerStep, type EnforcementRound, type ReviewTimer } from './enforce';
 import { drainOutbox, type DrainResult } from './outbox';
@@ -78,6 +79,8 @@ export function createActivities(deps: ActivityDeps) {
         return { plan: (i: { syncRunId: string; mode: 'full' | 'incremental' }) => planAsana(withHeartbeat, cfg as AsanaConnectionConfig, i), step: (i: ScopeInput) => stepAsana(withHeartbeat, cfg as AsanaConnectionConfig, i), pull: (i: ScopeInput) => pullAsanaChanges(withHeartbeat, cfg as AsanaConnectionConfig, i) };
       case 'drive':
         return { plan: (i: { syncRunId: string; mode: 'full' | 'incremental' }) => planDrive(withHeartbeat, cfg as DriveConnectionConfig, i), step: (i: ScopeInput) => stepDrive(withHeartbeat, cfg as DriveConnectionConfig, i), pull: (i: ScopeInput) => pullDriveChanges(withHeartbeat, cfg as DriveConnectionConfig, i) };
+      case 'monday':
+        return { plan: (i: { syncRunId: string; mode: 'full' | 'incremental' }) => planMonday(withHeartbeat, cfg as MondayConnectionConfig, i), step: (i: ScopeInput) => stepMonday(withHeartbeat, cfg as MondayConnectionConfig, i), pull: (i: ScopeInput) => pullMondayChanges(withHeartbeat, cfg as MondayConnectionConfig, i) };
     }
   };
 
@@ -185,9 +188,11 @@ export function createActivities(deps: ActivityDeps) {
       // A connection whose config is gone (or that failed before its first run) still gets its state.
       const cfg = deps.config().connections.find((c) => c.id === input.connectionId);
       if (cfg) await ensureConnection(deps.db, { id: cfg.id, vendor: cfg.vendor });
-      await finishRun(deps.db, input.syncRunId, failed ? 'failed' : 'succeeded', input.error?.message ?? null);
+      // A sync the vendor's daily call cap stopped ends with what it committed, saying when it resumes.
+      const note = !failed && cfg?.vendor === 'monday' ? await mondayRunNote(deps.db, cfg.id, input.syncRunId) : null;
+      await finishRun(deps.db, input.syncRunId, failed ? 'failed' : 'succeeded', input.error?.message ?? note);
       const state = !failed ? 'ok' : input.error!.type === 'AuthRevoked' ? 'auth_failed' : 'error';
-      await setConnectionState(deps.db, input.connectionId, state, input.error?.message ?? null);
+      await setConnectionState(deps.db, input.connectionId, state, input.error?.message ?? note);
       const { rows } = await deps.db.query<{ counts: Record<string, string>; api_calls: Record<string, string> }>('SELECT counts, api_calls FROM ops.sync_runs WHERE id = $1', [input.syncRunId]);
       const num = (o: Record<string, string> | undefined) => Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, Number(v)]));
       return { syncRunId: input.syncRunId, status: failed ? 'failed' : 'succeeded', counts: num(rows[0]?.counts), apiCalls: num(rows[0]?.api_calls) };

@@ -16,6 +16,12 @@ import { normalizeFile, normalizeFileBundle } from './drive/normalize';
 import type { DriveSimulatorOptions } from './drive/simulator';
 import { CHANNEL_TOKEN_HEADER, parseDriveWebhookBody, verifyDriveChannelToken } from './drive/webhook';
 import { DriveWriter } from './drive/writeback';
+import { MondayClient } from './monday/client';
+import { manifest as mondayManifest } from './monday/manifest';
+import { normalizeBoard, normalizeItemBundle } from './monday/normalize';
+import type { MondaySimulatorOptions } from './monday/simulator';
+import { AUTHORIZATION_HEADER, challengeResponse, parseMondayWebhook, verifyMondayJwt } from './monday/webhook';
+import { MondayWriter } from './monday/writeback';
 
 /** What every connector's client and writer take: the credential, where to send, and its limiter. */
 export interface ConnectorClientOptions {
@@ -62,9 +68,7 @@ export interface ConnectorModule {
  * Connector folders under construction: their simulator lands first, the connector files follow.
  * Each is exempt from the shape checks until it joins the map, and says why.
  */
-export const PENDING_CONNECTORS: Readonly<Record<string, string>> = {
-  monday: 'issue 6: the monday.com simulator (connectors/monday/simulator) is in; the connector on @mondaydotcomorg/api follows',
-};
+export const PENDING_CONNECTORS: Readonly<Record<string, string>> = {};
 
 export const connectors = {
   asana: {
@@ -84,6 +88,28 @@ export const connectors = {
     webhook: { signatureHeader: CHANNEL_TOKEN_HEADER, verify: verifyDriveChannelToken, parse: parseDriveWebhookBody },
     // start() answers { baseUrl: 'http://127.0.0.1:P/drive/v3', rootUrl, … }; DriveClient takes either form.
     simulator: async (options: DriveSimulatorOptions) => (await import('./drive/simulator')).createDriveSimulator(options),
+  },
+  monday: {
+    manifest: mondayManifest,
+    client: (opts: ConnectorClientOptions) => new MondayClient(opts),
+    writer: (opts: ConnectorClientOptions) => new MondayWriter(opts),
+    normalize: { board: normalizeBoard, itemBundle: normalizeItemBundle },
+    // App-token deliveries carry an HS256 JWT in Authorization; personal-token hooks are unsigned and
+    // prove themselves by a secret path segment (monday/webhook.ts verifyPathSecret). The subscription
+    // challenge arrives in the body and is echoed as is.
+    webhook: { signatureHeader: AUTHORIZATION_HEADER, verify: verifyMondayJwt, parse: parseMondayWebhook, handshake: challengeResponse },
+    // start() answers { url, endpoint: 'http://127.0.0.1:P/v2', port }, and the endpoint as baseUrl: what MondayClient takes.
+    simulator: async (options: MondaySimulatorOptions) => {
+      const sim = (await import('./monday/simulator')).createMondaySimulator(options);
+      return {
+        control: sim.control,
+        stop: () => sim.stop(),
+        start: async (port?: number) => {
+          const started = await sim.start(port);
+          return { ...started, baseUrl: started.endpoint };
+        },
+      };
+    },
   },
 } satisfies Record<string, ConnectorModule>;
 

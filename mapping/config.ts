@@ -3,7 +3,7 @@
 // Secrets come from the environment (`${ASANA_TOKEN}`), never from the file.
 import { z } from 'zod';
 import { parseDocument, isMap, isSeq, isScalar, LineCounter, type Node } from 'yaml';
-import { DEFAULT_PIPELINE, SIDE_STAGES, StageId, type Issue } from './model';
+import { DecisionKind, DEFAULT_PIPELINE, SIDE_STAGES, StageId, type Issue } from './model';
 import { NamingConfig } from './naming';
 import { CalendarConfig } from './calendar';
 import { EnforcementConfig, RULE_KINDS, RulesConfig, rulesCrossFieldIssues } from './rules';
@@ -83,7 +83,67 @@ export const DriveConnectionConfig = z.strictObject({
 });
 export type DriveConnectionConfig = z.infer<typeof DriveConnectionConfig>;
 
-export const ConnectionConfig = z.discriminatedUnion('vendor', [AsanaConnectionConfig, DriveConnectionConfig]);
+/** A monday.com id: digits, as in a board URL after /boards/ (or a workspace URL after /workspaces/). */
+const MondayId = z.string().regex(/^\d{1,20}$/, 'a monday.com id (digits, as in the board URL after /boards/)');
+/** A column by id (`status`, `date4`) or by its exact title (`Stage`). */
+const MondayColumnRef = z.string().min(1);
+
+/** Where one board carries the creative stage (connectors/monday/normalize.ts MondayStageSource). */
+export const MondayStageSourceConfig = z.discriminatedUnion('from', [
+  /** A status column (id or title); `map` goes from its label text to a stage. */
+  z.strictObject({ from: z.literal('status_column'), column: MondayColumnRef, map: StageMap }),
+  /** The item's group; `map` goes from the group title to a stage. */
+  z.strictObject({ from: z.literal('group'), map: StageMap }),
+]);
+
+/** monday.com plans: the plan sets the account's daily call cap (connectors/monday/manifest.ts DAILY_CALLS). */
+export const MONDAY_PLANS = ['free', 'trial', 'basic', 'standard', 'pro', 'enterprise'] as const;
+/** The API version the connector's GraphQL documents are checked against; 2027-01 rebuilds activity_logs. */
+export const MONDAY_NEWEST_API_VERSION = '2026-10';
+
+export const MondayConnectionConfig = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'a connection id is lower-case letters, digits, - and _'),
+  vendor: z.literal('monday'),
+  /** A personal API token (or an app's) from the environment; a literal token in the file is refused. */
+  token: z.string().min(1),
+  /** Boards by id; subitems boards are read through their parent board. */
+  boards: z.array(MondayId).min(1).optional(),
+  /** Every item board of these workspaces (subitems boards excluded), found again at each sync. */
+  workspaces: z.array(MondayId).min(1).optional(),
+  /** Per board id, with `*` for every board not listed: a status column or the group, and the map to stages. */
+  stage: z.record(z.string().regex(/^(\d{1,20}|\*)$/, 'a board id (digits), or "*" for every board not listed'), MondayStageSourceConfig),
+  /** Which columns mean owner, due date, asset type and versions (ids or titles); defaults in connectors/monday/normalize.ts. */
+  columns: z
+    .strictObject({ owner: MondayColumnRef.optional(), due: MondayColumnRef.optional(), asset_type: MondayColumnRef.optional(), files: z.array(MondayColumnRef).min(1).optional() })
+    .optional(),
+  /** Approval rounds as subitems: the decision status column, the reviewer people column, label → decision. */
+  decisions: z
+    .strictObject({ column: MondayColumnRef.optional(), reviewer: MondayColumnRef.optional(), map: z.record(z.string().min(1), DecisionKind).optional() })
+    .optional(),
+  /** The account's plan: its daily call cap (free 200, basic and standard 1,000, pro 10,000, enterprise 25,000). */
+  plan: z.enum(MONDAY_PLANS).default('pro'),
+  /** Calls per day for the account, instead of the plan's (Pro and Enterprise caps are soft). */
+  daily_call_cap: z.number().int().positive().max(10_000_000).optional(),
+  /** A personal token shares one complexity budget between reads and writes; an app token has one each. */
+  token_kind: z.enum(['personal', 'app']).default('personal'),
+  /** Complexity points per minute, instead of the token's documented budget (10M personal, 1M free or trial, 5M app). */
+  complexity_per_minute: z.number().int().positive().max(100_000_000).optional(),
+  /** The API root (`https://api.monday.com/v2` when unset); a simulator's `http://127.0.0.1:P/v2` in tests. */
+  base_url: z.url().optional(),
+  /** `API-Version`; the connector's documents are checked against 2026-10. */
+  api_version: z.string().regex(/^\d{4}-(01|04|07|10)$/, 'a monday API version such as 2026-10').default(MONDAY_NEWEST_API_VERSION),
+  /** Requests per minute (the smallest published figure for any plan is 250). */
+  rate_limit_per_minute: z.number().int().positive().max(100_000).default(250),
+  max_concurrency: z.number().int().positive().max(100).default(10),
+  /** How far each incremental window reaches back before the last one ended (upserts are idempotent). */
+  overlap: Duration.default('5m'),
+  /** A board whose last complete crawl is older than this is crawled again on the next sync (deletions, anything missed). */
+  reconcile_every: Duration.optional(),
+  schedule: ScheduleConfig.prefault({}),
+});
+export type MondayConnectionConfig = z.infer<typeof MondayConnectionConfig>;
+
+export const ConnectionConfig = z.discriminatedUnion('vendor', [AsanaConnectionConfig, DriveConnectionConfig, MondayConnectionConfig]);
 export type ConnectionConfig = z.infer<typeof ConnectionConfig>;
 
 /**
@@ -153,11 +213,18 @@ function crossFieldIssues(data: unknown): Issue[] {
       if (prev !== undefined) issues.push({ code: 'custom', path: ['connections', i, 'id'], message: `duplicate connection id "${conn.id}" (also connections.${prev}.id)` });
       seen.set(conn.id, i);
     }
-    const map = conn.stage?.map;
-    if (map && typeof map === 'object') {
+    const stageMaps: { path: (string | number)[]; map: unknown }[] = [];
+    if (conn.vendor === 'monday') {
+      issues.push(...mondayIssues(conn, i));
+      if (conn.stage && typeof conn.stage === 'object') {
+        for (const [board, source] of Object.entries(conn.stage)) stageMaps.push({ path: ['connections', i, 'stage', board, 'map'], map: (source as { map?: unknown } | null)?.map });
+      }
+    } else stageMaps.push({ path: ['connections', i, 'stage', 'map'], map: conn.stage?.map });
+    for (const { path, map } of stageMaps) {
+      if (!map || typeof map !== 'object') continue;
       for (const [status, stage] of Object.entries(map)) {
         if (typeof stage === 'string' && StageId.safeParse(stage).success && !stages.has(stage)) {
-          issues.push({ code: 'custom', path: ['connections', i, 'stage', 'map', status], message: `"${stage}" is not a stage of the pipeline (${[...stages].join(', ')})` });
+          issues.push({ code: 'custom', path: [...path, status], message: `"${stage}" is not a stage of the pipeline (${[...stages].join(', ')})` });
         }
       }
     }
@@ -171,6 +238,42 @@ function crossFieldIssues(data: unknown): Issue[] {
     emails.set(e, i);
   });
   issues.push(...rulesCrossFieldIssues(data));
+  return issues;
+}
+
+/**
+ * A monday.com connection's checks that need no API call: boards or workspaces; with `boards` only,
+ * every stage entry names one of them and every board has a stage entry (or `*`); a decision map
+ * that is not empty. What needs the live boards (columns, labels, groups, unknown ids) is checked at
+ * plan time (activities/monday.ts), with the same paths.
+ */
+function mondayIssues(conn: Record<string, unknown>, i: number): Issue[] {
+  const issues: Issue[] = [];
+  const at = (...path: (string | number)[]) => ['connections', i, ...path];
+  const name = typeof conn.id === 'string' ? `connection "${conn.id}"` : `connections.${i}`;
+  const boards = Array.isArray(conn.boards) ? conn.boards.filter((b): b is string => typeof b === 'string') : null;
+  const workspaces = Array.isArray(conn.workspaces) ? conn.workspaces : null;
+  if (!boards?.length && !workspaces?.length) {
+    issues.push({ code: 'custom', path: at('boards'), message: `${name}: a monday.com connection needs boards: [<board id>] or workspaces: [<workspace id>]` });
+  }
+  const stage = conn.stage && typeof conn.stage === 'object' && !Array.isArray(conn.stage) ? (conn.stage as Record<string, unknown>) : null;
+  if (stage && boards?.length && !workspaces?.length) {
+    for (const key of Object.keys(stage)) {
+      if (key !== '*' && /^\d+$/.test(key) && !boards.includes(key)) {
+        issues.push({ code: 'custom', path: at('stage', key), message: `${name}: board ${key} has a stage source but is not one of its boards (${boards.join(', ')})` });
+      }
+    }
+    if (!Object.hasOwn(stage, '*')) {
+      boards.forEach((b, j) => {
+        if (!Object.hasOwn(stage, b)) issues.push({ code: 'custom', path: at('boards', j), message: `${name}: board ${b} has no stage source (add stage."${b}", or a "*" entry for every board)` });
+      });
+    }
+  }
+  if (stage && Object.keys(stage).length === 0) issues.push({ code: 'custom', path: at('stage'), message: `${name}: no stage source (stage: { "<board id>" or "*": { from: status_column, column: Stage, map: {…} } })` });
+  const version = conn.api_version;
+  if (typeof version === 'string' && /^\d{4}-\d{2}$/.test(version) && version > MONDAY_NEWEST_API_VERSION) {
+    issues.push({ code: 'custom', path: at('api_version'), message: `${name}: API version ${version} is newer than ${MONDAY_NEWEST_API_VERSION}, the version the connector's queries are checked against (2027-01 changes activity_logs)` });
+  }
   return issues;
 }
 
@@ -278,7 +381,7 @@ export function parseConfig(text: string, env: Record<string, string | undefined
       const last = path[path.length - 1];
       const message =
         i.code === 'invalid_union' && last === 'vendor'
-          ? 'unknown vendor (expected: asana, drive)'
+          ? 'unknown vendor (expected: asana, drive, monday)'
           : i.code === 'invalid_union' && last === 'kind' && path[0] === 'rules'
             ? `unknown rule kind (expected: ${RULE_KINDS.join(', ')})`
             : i.message;

@@ -10,6 +10,11 @@ import { CF, SIM_DEFAULT_TOKEN, type AsanaSimulator } from '../../connectors/asa
 import { customFieldWriteForm, type CustomFieldWrites } from '../../connectors/asana/writeback';
 import { DriveFileRaw } from '../../connectors/drive/raw';
 import type { DriveSimulator } from '../../connectors/drive/simulator';
+import type { MondayClient } from '../../connectors/monday/client';
+import type { MondaySimulatorControl } from '../../connectors/monday/simulator';
+import { approvalColumns, resolveStage, userIdsIn, type ItemBundle, type MondayUser } from '../../connectors/monday/normalize';
+import { MondayBoardRaw, type MondayColumnRaw } from '../../connectors/monday/raw';
+import { columnWriteForm, type ColumnWrite, type MondayWriter } from '../../connectors/monday/writeback';
 import { stableId } from '../../mapping/ids';
 import type { Batch, Normalized, Project } from '../../mapping/model';
 
@@ -295,8 +300,166 @@ const googleDrive: ConformanceAdapter = {
   },
 };
 
+// ---- monday.com ------------------------------------------------------------------------------------
+
+const MONDAY_TOKEN = 'sim-token';
+
+/**
+ * The containers are boards (item boards; each has a subitems board read through it), the records
+ * items, a record's children what the engine reads with an item: its activity log (stage history),
+ * its approval subitems' decision log, and the emails of the users it names. Write-back is
+ * `change_multiple_column_values` on the item's Budget (numbers) column.
+ */
+const monday: ConformanceAdapter = {
+  id: 'monday',
+  smallPageSize: 7,
+  skips: {
+    deletion:
+      'monday never answers 404 for a deleted item: `items(ids)` returns it with HTTP 200 and `state: "deleted"` (connectors/monday/README.md Behaviour 23), ' +
+      'so "not_found with status 404" cannot happen; the engine tombstones the item from that state, at the time its activity log records the deletion. ' +
+      'test/integration/monday.integration.test.ts ("archive and delete …") deletes and archives items in the simulator and checks the tombstones after an incremental sync, ' +
+      'and that the listing (items_page) no longer returns them; connectors/monday/normalize.unit.test.ts covers the state → tombstone mapping.',
+  },
+  async start({ seed, perContainer }) {
+    const mod = connectors.monday;
+    const sim = await mod.simulator({ generate: { seed, tasks: perContainer * 2, projects: 2 } });
+    const { baseUrl } = await sim.start();
+    const c: MondaySimulatorControl = sim.control;
+    const limiterFor = (o: { perMinute?: number; limiter?: RateLimiter }) => o.limiter ?? new RateLimiter(o.perMinute ?? SIMULATOR_PER_MINUTE, 8);
+    const boardIds = [...c.truth.boards.keys()];
+    let issued = 0;
+    // Board and subitems-board columns, learnt when the containers are listed (what a plan keeps).
+    const boards = new Map<string, { raw: unknown; columns: MondayColumnRaw[]; subitemColumns: MondayColumnRaw[]; subitemsBoardId: string }>();
+
+    const client = (o: { token?: string; perMinute?: number; limiter?: RateLimiter } = {}): ConformanceClient => {
+      const api = mod.client({ token: o.token ?? MONDAY_TOKEN, baseUrl, limiter: limiterFor(o) }) as MondayClient;
+      const selection = (board: string) => {
+        const b = boards.get(board);
+        const ap = b ? approvalColumns(b.subitemColumns) : { decision: null, reviewer: null };
+        const cols = [ap.decision, ap.reviewer].filter((x): x is string => x !== null);
+        return cols.length ? { subitemColumns: cols } : {};
+      };
+      const boardOf = (raw: unknown) => String((raw as { board?: { id?: unknown } }).board?.id ?? '');
+      return {
+        probe: () => api.me(),
+        async containers() {
+          const truth = boardIds.map((id) => c.truth.boards.get(id)!);
+          const raws = await api.boards({ ids: [...boardIds, ...truth.map((t) => t.subitemsBoardId)] });
+          const byId = new Map(raws.map((r) => [String((r as { id: unknown }).id), r]));
+          for (const t of truth) {
+            const raw = byId.get(t.boardId)!;
+            boards.set(t.boardId, {
+              raw,
+              columns: MondayBoardRaw.parse(raw).columns ?? [],
+              subitemColumns: MondayBoardRaw.parse(byId.get(t.subitemsBoardId)).columns ?? [],
+              subitemsBoardId: t.subitemsBoardId,
+            });
+          }
+          return boardIds.map((id) => ({ id, raw: byId.get(id) }));
+        },
+        async listPage(container, cursor, pageSize) {
+          const limit = pageSize ?? undefined;
+          const page = cursor ? await api.nextItemsPage(cursor, limit, selection(container)) : await api.itemsPage(container, { ...(limit ? { limit } : {}), ...selection(container) });
+          return { records: page.items.map((raw) => ({ id: idOf(raw), raw })), next: page.cursor };
+        },
+        fetchRecord: (id) => api.item(id),
+        async fetchChildren(record) {
+          const board = boardOf(record.raw);
+          const b = boards.get(board);
+          const subIds = (((record.raw as { subitems?: { id: string }[] }).subitems) ?? []).map((x) => x.id);
+          const decision = b ? approvalColumns(b.subitemColumns).decision : null;
+          const [activity, subitemActivity] = await Promise.all([
+            api.allActivityLogs(board, { itemIds: [record.id] }),
+            b && decision && subIds.length ? api.allActivityLogs(b.subitemsBoardId, { itemIds: subIds, columnIds: [decision] }) : Promise.resolve([]),
+          ]);
+          const bundle: ItemBundle = { item: record.raw, activity, subitemActivity };
+          const ids = userIdsIn(bundle);
+          const users = ids.length ? await api.users(ids) : [];
+          return { activity, subitemActivity, users };
+        },
+      };
+    };
+
+    const reader = mod.client({ token: MONDAY_TOKEN, baseUrl, limiter: limiterFor({}) }) as MondayClient;
+    const columnsOf = async (itemId: string) => {
+      const t = c.truthOf(itemId)!;
+      const [raw] = await reader.boards({ ids: [t.boardId] });
+      return { boardId: t.boardId, columns: MondayBoardRaw.parse(raw).columns ?? [] };
+    };
+    return {
+      baseUrl,
+      token: MONDAY_TOKEN,
+      client,
+      writer(o = {}) {
+        const w = mod.writer({ token: MONDAY_TOKEN, baseUrl, limiter: limiterFor(o) }) as MondayWriter;
+        return {
+          async current(id) {
+            const { columns } = await columnsOf(id);
+            return columnWriteForm(await reader.item(id), columns);
+          },
+          async set(id, values, current) {
+            const { boardId, columns } = await columnsOf(id);
+            return w.setColumns(boardId, id, values as Record<string, ColumnWrite>, current as Record<string, ColumnWrite>, { columns });
+          },
+        };
+      },
+      issueToken() {
+        const token = `conformance-${++issued}`;
+        c.addToken(token, c.dataset.users.find((u) => u.email !== c.dataset.bot.email)!.email);
+        return token;
+      },
+      revokeToken: (token) => c.revokeToken(token),
+      injectFault: (f) =>
+        c.injectFaults(
+          f.status === 429 && f.retryAfterSeconds !== undefined
+            ? { kind: 'rate_limit', retryInSeconds: f.retryAfterSeconds, times: 1 }
+            : { kind: 'http', status: f.status, times: 1 },
+        ),
+      calls() {
+        const st = c.calls();
+        const writes = Object.entries(st.byOperation).filter(([op]) => op.startsWith('mutation ')).reduce((n, [, k]) => n + k, 0);
+        return { total: st.total, earlyRetries: st.earlyRetries, writes };
+      },
+      deleteRecord: (id) => c.deleteItem(id),
+      truthIds: (container) => [...c.truth.items.values()].filter((t) => t.boardId === container && t.state === 'active').map((t) => t.itemId),
+      normalizeContainer: (raw) => mod.normalize.board(raw, { connectionId: 'conformance-monday' }),
+      normalizeRecord(container, record, children) {
+        const ch = children as { activity: unknown[]; subitemActivity: unknown[]; users: unknown[] };
+        const b = boards.get(container)!;
+        const bt = c.truth.boards.get(container)!;
+        const map = c.truth.defaultStageMap as Record<string, string>;
+        const stage = resolveStage(b.raw, { '*': bt.stageSource === 'status' ? { from: 'status_column', column: bt.stageColumnId!, map } : { from: 'group', map } }, { connectionId: 'conformance-monday' });
+        if (!stage.ok) throw new Error(stage.issues.map((i) => i.message).join('; '));
+        const users = new Map<string, MondayUser>(ch.users.map((u) => [idOf(u), u as MondayUser]));
+        return mod.normalize.itemBundle(
+          { item: record.raw, activity: ch.activity, subitemActivity: ch.subitemActivity },
+          {
+            connectionId: 'conformance-monday',
+            board: { id: container, projectId: stableId('conformance-monday', 'monday_board', container), columns: b.columns },
+            subitemColumns: b.subitemColumns,
+            stage: stage.value,
+            users,
+            rolesOf: (email) => {
+              const u = email ? c.dataset.users.find((x) => x.email === email.toLowerCase()) : undefined;
+              return u ? [u.role] : [];
+            },
+          },
+        );
+      },
+      writeTarget() {
+        // The Budget numbers column of a live item: a value it does not hold now.
+        const t = [...c.truth.items.values()].find((x) => x.state === 'active' && x.kind === 'asset')!;
+        const now = c.columnValue(t.itemId, 'numbers')?.text ?? '';
+        return { recordId: t.itemId, values: { numbers: now === '4242' ? '4343' : '4242' } };
+      },
+      stop: () => sim.stop(),
+    };
+  },
+};
+
 /** One adapter per connector in the map: adding a connector without one does not compile. */
 export const adapters: { readonly [K in ConnectorId]: ConformanceAdapter & { id: K } } = {
   asana: { ...asana, id: 'asana' },
   drive: { ...googleDrive, id: 'drive' },
+  monday: { ...monday, id: 'monday' },
 };

@@ -11,6 +11,7 @@ import type { SyncTotals } from '../../activities';
 import type { ActivityDeps } from '../../activities/context';
 import { createAsanaSimulator, DEFAULT_STAGE_MAP, generateAgency, SIM_DEFAULT_TOKEN, type AsanaSimulator, type GeneratedAgency } from '../../connectors/asana/simulator';
 import { createDriveSimulator, generateDrive, SIM_DEFAULT_TOKEN as DRIVE_TOKEN, type DriveSimulator, type GeneratedDrive, type QuotaErrorMode } from '../../connectors/drive/simulator';
+import { createMondaySimulator, generateMonday, SIM_DEFAULT_TOKEN as MONDAY_TOKEN, type GeneratedMonday, type LimitsConfig as MondayLimits, type MondaySimulator } from '../../connectors/monday/simulator';
 import { freshDatabase, temporalAddress, type FreshDatabase } from './env';
 
 export interface StackOptions {
@@ -31,6 +32,22 @@ export interface StackOptions {
   clock?: () => Date;
   /** A Drive connection too, served by a Drive simulator holding the same agency's files. */
   drive?: { quotaPerMinute?: number | null; quotaError?: QuotaErrorMode; clientRatePerMinute?: number; connectionId?: string };
+  /**
+   * A monday.com connection too, served by a monday simulator holding the same agency's boards (each
+   * board with its own stage source: its `Stage` status column or its groups). The simulator's clock
+   * is the stack's `clock` when one is given, so that moving it moves both.
+   */
+  monday?: { connectionId?: string; boards?: number; groupBoardShare?: number; limits?: Partial<MondayLimits>; clientRatePerMinute?: number; yaml?: string };
+}
+
+export interface MondaySide {
+  sim: MondaySimulator;
+  truth: GeneratedMonday['truth'];
+  dataset: GeneratedMonday['dataset'];
+  connectionId: string;
+  endpoint: string;
+  /** The item boards synced, in the simulator's order. */
+  boardIds: string[];
 }
 
 export interface DriveSide {
@@ -56,6 +73,9 @@ export interface Stack {
   /** The Drive side, when the stack was started with `drive`. */
   drive: DriveSide | null;
   syncDrive(mode: 'full' | 'incremental'): Promise<SyncTotals>;
+  /** The monday.com side, when the stack was started with `monday`. */
+  monday: MondaySide | null;
+  syncMonday(mode: 'full' | 'incremental'): Promise<SyncTotals>;
   /** The stack's stageline.yaml as it stands, and the environment it reads its tokens from. */
   readonly yaml: string;
   readonly env: Record<string, string>;
@@ -97,6 +117,30 @@ export function driveConnectionYaml(o: { connectionId: string; rootUrl: string; 
 `;
 }
 
+/**
+ * A monday.com connection's YAML (a list item under `connections:`): every board of the truth with its
+ * own stage source (the `Stage` status column, or the group) and the agency's stage map.
+ */
+export function mondayConnectionYaml(o: { connectionId: string; endpoint: string; truth: GeneratedMonday['truth']; boardIds: string[]; ratePerMinute?: number; extra?: string }): string {
+  const map = Object.entries(o.truth.defaultStageMap).map(([k, v]) => `"${k}": ${v}`).join(', ');
+  const stage = o.boardIds
+    .map((id) => {
+      const b = o.truth.boards.get(id)!;
+      return b.stageSource === 'status' ? `      "${id}": { from: status_column, column: Stage, map: { ${map} } }` : `      "${id}": { from: group, map: { ${map} } }`;
+    })
+    .join('\n');
+  return `
+  - id: ${o.connectionId}
+    vendor: monday
+    token: \${MONDAY_TOKEN}
+    base_url: ${o.endpoint}
+    boards: [${o.boardIds.map((b) => `"${b}"`).join(', ')}]
+    rate_limit_per_minute: ${o.ratePerMinute ?? 60000}
+    stage:
+${stage}
+${o.extra ?? ''}`;
+}
+
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const generate = () => generateAgency({ seed: opts.seed ?? 7, tasks: opts.tasks ?? 60, ...(opts.projects ? { projects: opts.projects } : {}) });
   const agency = generate();
@@ -120,15 +164,27 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       ...(opts.drive.clientRatePerMinute ? { ratePerMinute: opts.drive.clientRatePerMinute } : {}),
     });
   }
-  const yaml = configYaml({ connectionId, baseUrl: started.baseUrl, workspace: agency.dataset.workspace.gid, extra: (opts.connectionYaml ?? '') + driveYaml + (opts.topLevelYaml ? `\n${opts.topLevelYaml(agency)}` : ''), ...(opts.clientRatePerMinute ? { ratePerMinute: opts.clientRatePerMinute } : {}) });
-  const env = { ASANA_TOKEN: SIM_DEFAULT_TOKEN, DRIVE_TOKEN };
+  let monday: MondaySide | null = null;
+  let mondayYaml = '';
+  if (opts.monday) {
+    const generated = generateMonday(generate(), { seed: opts.seed ?? 7, ...(opts.monday.boards ? { boards: opts.monday.boards } : {}), ...(opts.monday.groupBoardShare !== undefined ? { groupBoardShare: opts.monday.groupBoardShare } : {}) });
+    const clock = opts.clock;
+    const msim = createMondaySimulator({ monday: generated, ...(opts.monday.limits ? { limits: opts.monday.limits } : {}), ...(clock ? { clock: () => clock().getTime() } : {}) });
+    const { endpoint } = await msim.start(0);
+    const mondayConnectionId = opts.monday.connectionId ?? `${connectionId}-monday`;
+    const boardIds = [...generated.truth.boards.keys()];
+    monday = { sim: msim, truth: generated.truth, dataset: generated.dataset, connectionId: mondayConnectionId, endpoint, boardIds };
+    mondayYaml = mondayConnectionYaml({ connectionId: mondayConnectionId, endpoint, truth: generated.truth, boardIds, ...(opts.monday.clientRatePerMinute ? { ratePerMinute: opts.monday.clientRatePerMinute } : {}), ...(opts.monday.yaml ? { extra: opts.monday.yaml } : {}) });
+  }
+  const yaml = configYaml({ connectionId, baseUrl: started.baseUrl, workspace: agency.dataset.workspace.gid, extra: (opts.connectionYaml ?? '') + driveYaml + mondayYaml + (opts.topLevelYaml ? `\n${opts.topLevelYaml(agency)}` : ''), ...(opts.clientRatePerMinute ? { ratePerMinute: opts.clientRatePerMinute } : {}) });
+  const env = { ASANA_TOKEN: SIM_DEFAULT_TOKEN, DRIVE_TOKEN, MONDAY_TOKEN };
   let currentYaml = yaml;
   let config = parseConfig(yaml, env);
   const client = await connectClient(temporalAddress());
   const deps: ActivityDeps = { db: db.pool, config: () => config, limiters: new LimiterRegistry(), clock: opts.clock ?? (() => new Date()), log: quiet };
   let running: { worker: Worker; connection: NativeConnection; done: Promise<void> } | null = null;
   const stack: Stack = {
-    agency, sim, baseUrl: started.baseUrl, db, connectionId, taskQueue, client, deps, drive,
+    agency, sim, baseUrl: started.baseUrl, db, connectionId, taskQueue, client, deps, drive, monday,
     get config() {
       return config;
     },
@@ -164,11 +220,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       if (!drive) throw new Error('the stack has no Drive connection (startStack({ drive: {} }))');
       return waitForSync(await startSync(client, { connectionId: drive.connectionId, mode }, taskQueue));
     },
+    async syncMonday(mode) {
+      if (!monday) throw new Error('the stack has no monday.com connection (startStack({ monday: {} }))');
+      return waitForSync(await startSync(client, { connectionId: monday.connectionId, mode }, taskQueue));
+    },
     async close() {
       await stack.stopWorker();
       await client.connection.close();
       await sim.stop();
       await drive?.sim.stop();
+      await monday?.sim.stop();
       await db.drop();
     },
   };
