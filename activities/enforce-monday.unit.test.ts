@@ -3,7 +3,7 @@
 // a gate with action revert the stage set back — as writes on the `monday_item` itself; nothing is
 // planned where the item already holds the value, or again once it was planned for the same state.
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type ConnectionConfig, type StagelineConfig } from '../mapping/config';
+import { parseConfig, type StagelineConfig } from '../mapping/config';
 import type { AssetFacts } from '../mapping/rules';
 import { readStamp } from '../connectors/stamp';
 import { planFromFacts, violationId, type AssetRow, type PlannedWrite, type StoredViolation } from './enforce';
@@ -12,17 +12,14 @@ const NOW = '2026-11-20T12:00:00.000Z';
 const MONDAY = 'agency-monday';
 const ASANA = 'agency-asana';
 
-/**
- * A workspace with an Asana and a monday connection (the monday one as the engine's config parses it:
- * only its `vendor` matters to planning), both enforced.
- */
+/** A workspace with an Asana and a monday connection, both enforced (or previewed). */
 function config(mode: 'enforce' | 'preview' = 'enforce'): StagelineConfig {
-  const cfg = parseConfig(`
+  return parseConfig(`
 version: 1
 workspace: { name: Test, timezone: UTC }
 connections:
   - { id: ${ASANA}, vendor: asana, token: "\${T}", workspace: "1", stage: { map: { Delivered: delivered } } }
-  - { id: ${MONDAY}, vendor: asana, token: "\${T}", workspace: "2", stage: { map: { Delivered: delivered } } }
+  - { id: ${MONDAY}, vendor: monday, token: "\${T}", boards: ["9146329000"], stage: { "9146329000": { from: status_column, column: Stage, map: { Delivered: delivered, Client Review: client_review } } } }
 people:
   - { email: client@brand.example, roles: [client] }
 enforcement: { mode: ${mode}, ops_status_field: Ops status }
@@ -37,9 +34,7 @@ rules:
     fields: [Asset key]
     before: internal_review
     action: comment
-`, { T: "t" });
-  cfg.connections[1] = { ...cfg.connections[1], vendor: 'monday' } as unknown as ConnectionConfig;
-  return cfg;
+`, { T: 't' });
 }
 
 function item(o: Partial<AssetFacts> = {}, row: Partial<AssetRow> = {}): { fact: AssetFacts; row: AssetRow } {

@@ -19,11 +19,10 @@
 // change_multiple_column_values (only the columns that differ); each row keeps its own outcome. One drain per connection at a time (an advisory lock): two
 // syncs that both find writes waiting for a connection do not send them twice.
 import type { PoolClient } from 'pg';
-import type { AsanaConnectionConfig, ConnectionConfig, DriveConnectionConfig } from '../mapping/config';
+import type { AsanaConnectionConfig, ConnectionConfig, DriveConnectionConfig, MondayConnectionConfig } from '../mapping/config';
 import { AsanaClient } from '../connectors/asana/client';
 import { AsanaWriter, type CustomFieldWrites, type EnsuredNumberFields } from '../connectors/asana/writeback';
 import { DriveWriter } from '../connectors/drive/writeback';
-import { MondayClient } from '../connectors/monday/client';
 import { DailyCapReached } from '../connectors/monday/limits';
 import { findColumn, type MondayStageConfig, type MondayStageSource } from '../connectors/monday/normalize';
 import { MondayBoardRaw, MondayItemRaw, statusLabelsOf, type MondayColumnRaw, type MondayGroupRaw } from '../connectors/monday/raw';
@@ -32,6 +31,7 @@ import { CallCounter, ConnectorError } from '../connectors/types';
 import { limiterFor, type ActivityDeps } from './context';
 import { OPS_STATUS_OPTIONS } from './enforce';
 import { addRunCounts, withTransaction } from './db/store';
+import { MondaySession } from './monday';
 import { APP_PROPERTY, METRICS, METRIC_PRECISION, heldValues, recordMetricWrite, type Metric, type ToolValues } from './metrics';
 
 export interface DrainResult {
@@ -77,7 +77,7 @@ export async function drainOutbox(deps: ActivityDeps, input: { connectionId: str
   const unlock = await lockConnection(deps, cfg.id);
   try {
     const counter = new CallCounter();
-    const sender = senderFor(deps, cfg, counter);
+    const sender = senderFor(deps, cfg, counter, input.syncRunId);
     drain: for (;;) {
       const { rows } = await deps.db.query<OutboxRow>(
         `SELECT ${ROW_COLUMNS} FROM ops.outbox WHERE connection_id = $1 AND state = 'pending' ORDER BY id LIMIT $2`,
@@ -195,10 +195,10 @@ type Sender = (rows: OutboxRow[]) => Promise<Sent>;
 /** Sends one row. */
 type RowSender = (row: OutboxRow) => Promise<{ sent: boolean; result?: unknown }>;
 
-function senderFor(deps: ActivityDeps, cfg: ConnectionConfig, counter: CallCounter): Sender {
+function senderFor(deps: ActivityDeps, cfg: ConnectionConfig, counter: CallCounter, syncRunId: string | undefined): Sender {
   if (cfg.vendor === 'asana') return asanaSender(deps, cfg, counter);
   if (cfg.vendor === 'drive') return driveSender(deps, cfg, counter);
-  return mondaySender(deps, cfg as unknown as MondayWriteSettings, counter);
+  return mondaySender(deps, cfg, counter, syncRunId);
 }
 
 const single = (rows: OutboxRow[], send: RowSender): Promise<Sent> =>
@@ -433,17 +433,6 @@ function driveSender(deps: ActivityDeps, cfg: DriveConnectionConfig, counter: Ca
 
 // ------------------------------------------------------------------------------------------- monday
 
-/** What the monday sender reads of a connection's settings (its `vendor: monday` entry). */
-export interface MondayWriteSettings {
-  id: string;
-  token: string;
-  base_url?: string;
-  rate_limit_per_minute: number;
-  max_concurrency: number;
-  /** Where each board carries the stage, per board id (`*`: every other board). */
-  stage: MondayStageConfig;
-}
-
 /** A monday item as last pulled: what its writes are compared with. */
 export interface MondayItemState {
   boardId: string;
@@ -674,10 +663,29 @@ function recordRefusal(err: unknown): unknown {
   return err;
 }
 
-function mondaySender(deps: ActivityDeps, cfg: MondayWriteSettings, counter: CallCounter): Sender {
-  const limiter = limiterFor(deps, { vendor: 'monday', ...cfg });
-  const writer = new MondayWriter({ client: new MondayClient({ token: cfg.token, ...(cfg.base_url ? { baseUrl: cfg.base_url } : {}), limiter, counter }) });
-  const sender = new MondayItemSender(writer, { connectionId: cfg.id, opsField: deps.config().enforcement.ops_status_field, stage: cfg.stage });
+/**
+ * The run a drain outside a sync (a review timer's) records its monday calls against: none (the nil
+ * uuid matches no run, so the calls are only counted against the day).
+ */
+const NO_RUN = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The monday sender of one drain: on the connection's MondaySession (activities/monday.ts), so that its
+ * writes share the credential's limiter and complexity budgets with the reads and count against the
+ * account's stored daily call count, which is saved with each item's outcome.
+ */
+function mondaySender(deps: ActivityDeps, cfg: MondayConnectionConfig, counter: CallCounter, syncRunId: string | undefined): Sender {
+  let opened: Promise<{ session: MondaySession; sender: MondayItemSender }> | null = null;
+  const open = () =>
+    (opened ??= MondaySession.open(deps, cfg).then((session) => ({
+      session,
+      sender: new MondayItemSender(new MondayWriter({ client: session.client }), { connectionId: cfg.id, opsField: deps.config().enforcement.ops_status_field, stage: cfg.stage }),
+    })));
+  /** The calls sent so far: into the drain's counts, and the account's daily count saved. */
+  const save = async (session: MondaySession, tx: PoolClient) => {
+    for (const [op, n] of Object.entries(session.client.counter.drain())) counter.add(op, n);
+    await session.flush(tx, syncRunId ?? NO_RUN);
+  };
   const itemState = async (itemId: string): Promise<MondayItemState | null> => {
     const { rows } = await deps.db.query<{ board_id: string; raw: unknown; fields: Record<string, unknown>; hash: string }>(
       `SELECT p.external_id AS board_id, a.raw, a.fields, a.hash FROM core.assets a JOIN core.projects p ON p.id = a.project_id
@@ -689,19 +697,23 @@ function mondaySender(deps: ActivityDeps, cfg: MondayWriteSettings, counter: Cal
     return { boardId: r.board_id, raw: r.raw, fields: r.fields, hash: r.hash, written: await writtenMetrics(deps, cfg.id, 'monday_item', itemId) };
   };
   return async (rows) => {
+    const { session, sender } = await open();
     const itemId = rows[0]!.target_external_id;
     try {
       const item = await itemState(itemId);
-      if (rows[0]!.op === 'comment') return { outcomes: new Map([[rows[0]!.id, await sender.sendComment(rows[0]!, itemId, item)]]) };
+      if (rows[0]!.op === 'comment') return { outcomes: new Map([[rows[0]!.id, await sender.sendComment(rows[0]!, itemId, item)]]), record: (tx) => save(session, tx) };
       if (!MERGED.monday_item!.includes(rows[0]!.op)) throw new ConnectorError('invalid_config', `monday.com cannot ${rows[0]!.op}`);
       const { outcomes, metrics } = await sender.sendColumns(rows, itemId, item);
       return {
         outcomes,
-        ...(metrics
-          ? { record: (tx: PoolClient) => recordMetricWrite(tx, { connectionId: cfg.id, targetKind: 'monday_item', targetExternalId: itemId, assetId: metrics.row.asset_id, values: metrics.values, observedHash: item?.hash ?? null }) }
-          : {}),
+        record: async (tx: PoolClient) => {
+          if (metrics) await recordMetricWrite(tx, { connectionId: cfg.id, targetKind: 'monday_item', targetExternalId: itemId, assetId: metrics.row.asset_id, values: metrics.values, observedHash: item?.hash ?? null });
+          await save(session, tx);
+        },
       };
     } catch (err) {
+      // What was sent before the failure still counts against the day (monday's DAILY_LIMIT_EXCEEDED spends it).
+      await withTransaction(deps.db, (tx) => save(session, tx));
       throw recordRefusal(err);
     }
   };
