@@ -181,7 +181,11 @@ async function record(deps: ActivityDeps, syncRunId: string | undefined, result:
   for (const [k, v] of Object.entries(calls)) result.apiCalls[k] = (result.apiCalls[k] ?? 0) + v;
   if (!syncRunId) return;
   await withTransaction(deps.db, (tx) =>
-    addRunCounts(tx, syncRunId, { 'writes.done': result.done, 'writes.skipped': result.skipped, 'writes.dropped': result.dropped }, calls),
+    addRunCounts(
+      tx, syncRunId,
+      { 'writes.done': result.done, 'writes.skipped': result.skipped, 'writes.dropped': result.dropped, ...(result.stopped ? { 'writes.stopped_daily_cap': 1, 'writes.pending': result.pending } : {}) },
+      calls,
+    ),
   );
 }
 

@@ -207,7 +207,9 @@ describe('monday.com write-back', () => {
     sim().setColumnValues(item, { [column]: '99' });
     sim().injectFaults({ kind: 'daily', rootField: 'change_multiple_column_values', times: 1 });
     sim().resetCalls();
-    await syncMonday();
+    const run = await syncMonday();
+    // The run says so: the writes it could not send today are still waiting.
+    expect(run.counts).toMatchObject({ 'writes.stopped_daily_cap': 1, 'writes.pending': expect.any(Number) });
     const pending = await count(stack, `SELECT count(*) FROM ops.outbox WHERE connection_id = $1 AND state = 'pending'`, [MONDAY]);
     expect(pending).toBeGreaterThan(0);
     expect(shown(item, FIELDS.revision_round)).toBe('99');
