@@ -236,33 +236,44 @@ function round(v: number | null, decimals: number): number | null {
 
 const METRIC_DECIMALS = Object.fromEntries(METRICS.map((m) => [m.key, m.decimals])) as Record<MetricKey, number>;
 
+/** Every slicing of the report: the whole workspace, then each dimension. */
+const SLICINGS: readonly { key: string; expr: string }[] = [{ key: 'all', expr: `'all'` }, ...DIMENSIONS.map((d) => ({ key: d.key, expr: d.expr }))];
+
 /**
- * One statement per period and slicing: every metric of the report for each slice value. `$1`/`$2`
- * the period, `$3` its snapshot day. `expr` is one of DIMENSIONS' (never user input).
+ * One statement for both periods and every slicing: each view is read once, its rows of the two
+ * (adjacent) periods tagged with their period, then fanned out to one row per slicing (the whole
+ * workspace, client, campaign, team, asset type, source tool) and aggregated per period × slicing ×
+ * slice. `$1` previous.from, `$2` current.from, `$3` current.to, `$4`/`$5` the current and previous
+ * snapshot days. The slice expressions are DIMENSIONS' (never user input).
  */
-function metricsSql(expr: string): string {
+function metricsSql(): string {
+  const fan = `CROSS JOIN LATERAL (VALUES ${SLICINGS.map((s) => `('${s.key}', ${s.expr})`).join(', ')}) AS sl(dim, slice)`;
+  const period = (col: string) => `CASE WHEN ${col} >= $2 THEN 'current' ELSE 'previous' END`;
+  const snapshots = `(VALUES ('current', $4::date), ('previous', $5::date)) AS p(period, snap)`;
   return `
-WITH t AS (SELECT ${expr} AS slice, sum(assets_delivered)::int AS delivered, sum(redeliveries)::int AS redeliveries
-             FROM warehouse.v_throughput_daily WHERE delivered_on BETWEEN $1 AND $2 GROUP BY 1),
-     c AS (SELECT ${expr} AS slice, count(cycle_time_days)::int AS n,
-                  percentile_cont(0.5) WITHIN GROUP (ORDER BY cycle_time_days) AS p50,
-                  percentile_cont(0.85) WITHIN GROUP (ORDER BY cycle_time_days) AS p85
-             FROM warehouse.v_cycle_time WHERE delivered_on BETWEEN $1 AND $2 GROUP BY 1),
-     r AS (SELECT ${expr} AS slice, avg(revision_rounds) AS rounds, avg((revision_rounds >= 1)::int) AS rework
-             FROM warehouse.v_revision_rounds WHERE delivered_on BETWEEN $1 AND $2 GROUP BY 1),
-     f AS (SELECT ${expr} AS slice, count(*)::int AS n, avg(first_pass::int) AS rate
-             FROM warehouse.v_first_pass_approval WHERE first_decision_on BETWEEN $1 AND $2 GROUP BY 1),
-     l AS (SELECT ${expr} AS slice, count(*)::int AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_hours) AS p50
-             FROM warehouse.v_approval_latency WHERE decided_on BETWEEN $1 AND $2 AND latency_hours IS NOT NULL GROUP BY 1),
-     o AS (SELECT ${expr} AS slice, count(on_time)::int AS n, avg(on_time::int) AS rate, count(*) FILTER (WHERE on_time IS NULL)::int AS no_due
-             FROM warehouse.v_on_time_delivery WHERE first_delivered_on BETWEEN $1 AND $2 GROUP BY 1),
-     w AS (SELECT ${expr} AS slice, count(*)::int AS overdue
-             FROM warehouse.v_overdue_wip WHERE snapshot_on = $3 GROUP BY 1),
-     k AS (SELECT ${expr} AS slice, count(*)::int AS assets, avg(compliant::int) AS rate, sum(open_violations)::int AS open_violations
-             FROM warehouse.v_compliance WHERE snapshot_on = $3 GROUP BY 1),
-     s AS (SELECT slice FROM t UNION SELECT slice FROM c UNION SELECT slice FROM r UNION SELECT slice FROM f
-           UNION SELECT slice FROM l UNION SELECT slice FROM o UNION SELECT slice FROM w UNION SELECT slice FROM k)
-SELECT s.slice,
+WITH t AS (SELECT ${period('x.delivered_on')} AS period, sl.dim, sl.slice, sum(x.assets_delivered)::int AS delivered, sum(x.redeliveries)::int AS redeliveries
+             FROM warehouse.v_throughput_daily x ${fan} WHERE x.delivered_on BETWEEN $1 AND $3 GROUP BY 1, 2, 3),
+     c AS (SELECT ${period('x.delivered_on')} AS period, sl.dim, sl.slice, count(x.cycle_time_days)::int AS n,
+                  percentile_cont(0.5) WITHIN GROUP (ORDER BY x.cycle_time_days) AS p50,
+                  percentile_cont(0.85) WITHIN GROUP (ORDER BY x.cycle_time_days) AS p85
+             FROM warehouse.v_cycle_time x ${fan} WHERE x.delivered_on BETWEEN $1 AND $3 GROUP BY 1, 2, 3),
+     r AS (SELECT ${period('x.delivered_on')} AS period, sl.dim, sl.slice, avg(x.revision_rounds) AS rounds, avg((x.revision_rounds >= 1)::int) AS rework
+             FROM warehouse.v_revision_rounds x ${fan} WHERE x.delivered_on BETWEEN $1 AND $3 GROUP BY 1, 2, 3),
+     f AS (SELECT ${period('x.first_decision_on')} AS period, sl.dim, sl.slice, count(*)::int AS n, avg(x.first_pass::int) AS rate
+             FROM warehouse.v_first_pass_approval x ${fan} WHERE x.first_decision_on BETWEEN $1 AND $3 GROUP BY 1, 2, 3),
+     l AS (SELECT ${period('x.decided_on')} AS period, sl.dim, sl.slice, count(*)::int AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY x.latency_hours) AS p50
+             FROM warehouse.v_approval_latency x ${fan} WHERE x.decided_on BETWEEN $1 AND $3 AND x.latency_hours IS NOT NULL GROUP BY 1, 2, 3),
+     o AS (SELECT ${period('x.first_delivered_on')} AS period, sl.dim, sl.slice, count(x.on_time)::int AS n, avg(x.on_time::int) AS rate,
+                  count(*) FILTER (WHERE x.on_time IS NULL)::int AS no_due
+             FROM warehouse.v_on_time_delivery x ${fan} WHERE x.first_delivered_on BETWEEN $1 AND $3 GROUP BY 1, 2, 3),
+     w AS (SELECT p.period, sl.dim, sl.slice, count(*)::int AS overdue
+             FROM ${snapshots} JOIN warehouse.v_overdue_wip x ON x.snapshot_on = p.snap ${fan} GROUP BY 1, 2, 3),
+     k AS (SELECT p.period, sl.dim, sl.slice, count(*)::int AS assets, avg(x.compliant::int) AS rate, sum(x.open_violations)::int AS open_violations
+             FROM ${snapshots} JOIN warehouse.v_compliance x ON x.snapshot_on = p.snap ${fan} GROUP BY 1, 2, 3),
+     s AS (SELECT period, dim, slice FROM t UNION SELECT period, dim, slice FROM c UNION SELECT period, dim, slice FROM r
+           UNION SELECT period, dim, slice FROM f UNION SELECT period, dim, slice FROM l UNION SELECT period, dim, slice FROM o
+           UNION SELECT period, dim, slice FROM w UNION SELECT period, dim, slice FROM k)
+SELECT s.period, s.dim, s.slice,
        coalesce(t.delivered, 0) AS delivered, coalesce(t.redeliveries, 0) AS redeliveries,
        coalesce(c.n, 0) AS cycle_time_n, c.p50 AS cycle_time_p50_days, c.p85 AS cycle_time_p85_days,
        r.rounds AS revision_rounds_avg, r.rework AS rework_rate,
@@ -271,8 +282,9 @@ SELECT s.slice,
        coalesce(o.n, 0) AS on_time_n, o.rate AS on_time_rate, coalesce(o.no_due, 0) AS delivered_without_due_date,
        coalesce(w.overdue, 0) AS overdue_wip,
        coalesce(k.assets, 0) AS live_assets, k.rate AS compliance_rate, coalesce(k.open_violations, 0) AS open_violations
-  FROM s LEFT JOIN t USING (slice) LEFT JOIN c USING (slice) LEFT JOIN r USING (slice) LEFT JOIN f USING (slice)
-         LEFT JOIN l USING (slice) LEFT JOIN o USING (slice) LEFT JOIN w USING (slice) LEFT JOIN k USING (slice)`;
+  FROM s LEFT JOIN t USING (period, dim, slice) LEFT JOIN c USING (period, dim, slice) LEFT JOIN r USING (period, dim, slice)
+         LEFT JOIN f USING (period, dim, slice) LEFT JOIN l USING (period, dim, slice) LEFT JOIN o USING (period, dim, slice)
+         LEFT JOIN w USING (period, dim, slice) LEFT JOIN k USING (period, dim, slice)`;
 }
 
 interface MetricsRow {
@@ -335,17 +347,16 @@ export async function loadReportData(db: ReportDb, opts: { from: string; to: str
   const previous: Period = { ...p.previous, snapshotOn: snapshotDay(p.previous.to, ri.as_of_on) };
   const q = async <T extends object>(sql: string, params: unknown[]): Promise<T[]> => (await db.query<T>(sql, params)).rows;
 
-  const runMetrics = async (expr: string, per: Period) => q<MetricsRow>(metricsSql(expr), [per.from, per.to, per.snapshotOn]);
-  const [totalCur, totalPrev] = await Promise.all([runMetrics(`'all'`, current), runMetrics(`'all'`, previous)]);
-  const cur = toValues(totalCur[0], current.days);
-  const prev = toValues(totalPrev[0], previous.days);
+  const metricRows = await q<MetricsRow & { period: string; dim: string }>(metricsSql(), [previous.from, current.from, current.to, current.snapshotOn, previous.snapshotOn]);
+  const rowsOf = (dim: string, per: 'current' | 'previous') => new Map(metricRows.filter((r) => r.dim === dim && r.period === per).map((r) => [r.slice, r]));
+  const cur = toValues(rowsOf('all', 'current').get('all'), current.days);
+  const prev = toValues(rowsOf('all', 'previous').get('all'), previous.days);
 
   const slices: ReportData['slices'] = [];
   for (const dimension of DIMENSIONS) {
-    const [c, pr] = [await runMetrics(dimension.expr, current), await runMetrics(dimension.expr, previous)];
-    const byPrev = new Map(pr.map((r) => [r.slice, r]));
-    const names = new Set([...c.map((r) => r.slice), ...pr.map((r) => r.slice)]);
-    const byCur = new Map(c.map((r) => [r.slice, r]));
+    const byCur = rowsOf(dimension.key, 'current');
+    const byPrev = rowsOf(dimension.key, 'previous');
+    const names = new Set([...byCur.keys(), ...byPrev.keys()]);
     const rows: SliceRow[] = [...names].map((slice) => {
       const a = toValues(byCur.get(slice), current.days);
       return { slice, current: a.values, previous: toValues(byPrev.get(slice), previous.days).values, counts: a.counts };
