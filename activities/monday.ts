@@ -46,9 +46,12 @@ import {
 } from './db/store';
 import { invalidConfig } from './failures';
 
-/** Items read per drain of the fetch queue: ids go by 100 per `items` call, logs by the batch. */
-const DRAIN_BATCH = 200;
-/** A page needs its listing, the items' log, the subitems' log and a users lookup: fewer calls left than this, and the sync stops before it. */
+/** Items read per drain of the fetch queue: a whole items page; ids go by 100 per `items` call, logs by the batch. */
+const DRAIN_BATCH = 500;
+/**
+ * A page needs its listing, the items' log, the subitems' log and a users lookup: with fewer calls left
+ * today than this, a sync stops before the next unit of work (plan, page, window or drain).
+ */
 const CALLS_PER_PAGE = 4;
 /** `boards.updates` page size. */
 const UPDATES_PAGE = 100;
@@ -253,6 +256,15 @@ async function recordPause(deps: ActivityDeps, cfg: MondayConnectionConfig, s: M
   if (first) deps.log.warn(`monday.com ${message}`, { connection: cfg.id });
 }
 
+/**
+ * Stops before a unit of work the day's calls cannot finish (a page needs CALLS_PER_PAGE), rather than
+ * spend calls on work that cannot be committed; what is left stays for write-back.
+ */
+function ensureCalls(deps: ActivityDeps, s: MondaySession): void {
+  const left = s.client.callsLeftToday();
+  if (left < CALLS_PER_PAGE) throw new DailyCapReached(s.client.resetsAt(), s.cap.cap, s.cap.cap - left, 'client', deps.clock().getTime());
+}
+
 /** The note a run of the connection ended with, when the daily call cap stopped it: for finishSync and `stageline status`. */
 export async function mondayRunNote(db: ActivityDeps['db'], connectionId: string, syncRunId: string): Promise<string | null> {
   const { rows } = await db.query<{ value: Pause }>('SELECT value FROM ops.state WHERE key = $1', [stateKeys.pause(connectionId)]);
@@ -454,6 +466,7 @@ export async function planMonday(deps: ActivityDeps, cfg: MondayConnectionConfig
   const fetched = await guarded(
     deps, cfg, s, input.syncRunId,
     async () => {
+      ensureCalls(deps, s);
       const problems: string[] = [];
       const r = await fetchBoards(s, cfg, idx, known, problems);
       return { ...r, problems };
@@ -726,9 +739,7 @@ async function step(deps: ActivityDeps, cfg: MondayConnectionConfig, s: MondaySe
   const bc = await boardContext(deps, cfg, board);
   const cursor: CrawlCursor = crawl ?? { cursor: null, lastPage: false, startedAt: now, pages: 0 };
   if (!crawl) await withTransaction(deps.db, (tx) => clearSeen(tx, cfg.id, board));
-  // Stop before a page the day's calls cannot finish, rather than spend calls on a page that cannot be committed.
-  const left = s.client.callsLeftToday();
-  if (left < CALLS_PER_PAGE) throw new DailyCapReached(s.client.resetsAt(), s.cap.cap, s.cap.cap - left, 'client', deps.clock().getTime());
+  ensureCalls(deps, s);
   let page;
   try {
     page = cursor.cursor ? await s.client.nextItemsPage(cursor.cursor, undefined, bc.selection) : await s.client.itemsPage(board, { ...bc.selection, ...(await firstPageLimit(deps, cfg, s, board)) });
@@ -743,22 +754,27 @@ async function step(deps: ActivityDeps, cfg: MondayConnectionConfig, s: MondaySe
     });
     return { done: false, tasks: 0, records: 0, rejected: 0, apiCalls: 1 };
   }
-  const entries = page.items.map((raw) => ({ id: idOf(raw), raw }));
-  const bad = entries.filter((e) => e.id === null);
-  const read = await readItems(deps, cfg, s, bc, entries.filter((e): e is { id: string; raw: unknown } => e.id !== null));
-  for (const b of bad) read.batch.rejected.push({ stream: 'items', externalId: null, issues: [{ code: 'invalid_type', path: ['id'], message: 'an item without an id' }], raw: b.raw });
+  // The page and its cursor are committed first, the items queued with their payloads: if reading
+  // what they need fails (a 429 on the activity log), the retry drains the queue instead of paying for
+  // the page again (a page of 500 is most of a minute's complexity budget).
+  const items: QueueItem[] = [];
+  const batch = emptyBatch();
+  for (const raw of page.items) {
+    const id = idOf(raw);
+    if (id === null) batch.rejected.push({ stream: 'items', externalId: null, issues: [{ code: 'invalid_type', path: ['id'], message: 'an item without an id' }], raw });
+    else items.push({ externalId: id, needs: ['item'], detail: { item: raw } });
+  }
   const next: CrawlCursor = { cursor: page.cursor, lastPage: page.cursor === null, startedAt: cursor.startedAt, pages: cursor.pages + 1 };
-  const calls = s.client.counter.total;
-  const counts = await withTransaction(deps.db, async (tx) => {
-    const c = await commitBatch(tx, read.batch, { connectionId: cfg.id, syncRunId, now });
-    await markSeen(tx, cfg.id, board, read.done);
+  await withTransaction(deps.db, async (tx) => {
+    await enqueue(tx, cfg.id, board, items);
+    await markSeen(tx, cfg.id, board, items.map((i) => i.externalId));
     await setCursor(tx, cfg.id, streams.crawl(board), next);
-    await s.flush(tx, syncRunId, { ...countsOf(c), ...read.counts, pages: 1 });
-    return c;
+    const c = batch.rejected.length ? await commitBatch(tx, batch, { connectionId: cfg.id, syncRunId, now }) : null;
+    await s.flush(tx, syncRunId, { ...(c ? countsOf(c) : {}), pages: 1 });
   });
   deps.heartbeat?.({ board, pages: next.pages });
-  const records = Object.values(counts.records).reduce((n, r) => n + r.inserted + r.updated + r.unchanged, 0);
-  return { done: false, tasks: read.counts.tasks ?? 0, records, rejected: counts.rejected, apiCalls: calls };
+  const drained = items.length ? await drain(deps, cfg, s, syncRunId, board, items) : { done: false, tasks: 0, records: 0, rejected: 0, apiCalls: 0 };
+  return { ...drained, done: false, rejected: drained.rejected + batch.rejected.length, apiCalls: drained.apiCalls + 1 };
 }
 
 /**
@@ -777,8 +793,9 @@ async function firstPageLimit(deps: ActivityDeps, cfg: MondayConnectionConfig, s
   return { limit: Math.min(s.client.itemsLimit(), manifest.pageSize.max, Math.ceil(known * 1.2) + 20) };
 }
 
-/** Reads and commits queued items (incremental changes) with their dequeue, in one transaction. */
+/** Reads and commits queued items (a crawl's page, or an incremental window's changes) with their dequeue, in one transaction. */
 async function drain(deps: ActivityDeps, cfg: MondayConnectionConfig, s: MondaySession, syncRunId: string, board: string, queued: QueueItem[]): Promise<StepResult> {
+  ensureCalls(deps, s);
   const bc = await boardContext(deps, cfg, board);
   const now = deps.clock().toISOString();
   const read = await readItems(deps, cfg, s, bc, queued.map((q) => ({ id: q.externalId, ...(q.detail?.item !== undefined ? { raw: q.detail.item } : {}) })));
@@ -809,6 +826,7 @@ export async function pullMondayChanges(deps: ActivityDeps, cfg: MondayConnectio
 }
 
 async function pull(deps: ActivityDeps, cfg: MondayConnectionConfig, s: MondaySession, syncRunId: string, board: string, wm: Watermark): Promise<{ recrawl: boolean; queued: number; events: number }> {
+  ensureCalls(deps, s);
   const bc = await boardContext(deps, cfg, board);
   const meta = bc.meta;
   const startedAt = deps.clock().toISOString();
