@@ -26,7 +26,7 @@ beforeAll(async () => {
   const t0 = Date.now();
   // A budget of 50M points a minute (the simulator's and the connection's): these tests are not about the
   // budget (monday-resilience is), and 10M would make the later syncs wait for the minute the first spent.
-  stack = await startStack({ tasks: 120, projects: 3, seed: 21, monday: { limits: { complexityPerMinute: 50_000_000 }, yaml: '    complexity_per_minute: 50000000\n' } });
+  stack = await startStack({ tasks: 120, projects: 3, seed: 21, monday: { limits: { complexityPerMinute: 50_000_000 }, yaml: '    complexity_per_minute: 50000000\n' }, drive: {} });
   console.info(`stack ${Date.now() - t0} ms`);
   full = await stack.syncMonday('full');
   console.info(`full sync ${Date.now() - t0} ms`);
@@ -291,5 +291,38 @@ describe('bad input', () => {
     const r = await stack.syncMonday('incremental');
     expect(r.status).toBe('succeeded');
     expect(await fingerprint(stack)).toEqual(before);
+  });
+});
+
+describe('cross-tool linking', () => {
+  it('joins Drive files to the monday items they belong to, by the Drive links in file columns and by the asset key in their names', async () => {
+    expect((await stack.syncDrive('full')).status).toBe('succeeded');
+    const drive = stack.drive!;
+    const itemOfTask = new Map([...m().truth.items.values()].filter((t) => t.taskGid && t.state === 'active').map((t) => [t.taskGid!, t.itemId]));
+    const { rows } = await stack.db.pool.query<{ external_id: string; state: string; asset_id: string | null; via: string | null }>(
+      `SELECT l.external_id, l.state, l.asset_id, a.via FROM ops.file_links l
+         LEFT JOIN core.asset_links a ON a.kind = 'drive_file' AND a.connection_id = l.connection_id AND a.external_id = l.external_id AND a.deleted_at IS NULL
+        WHERE l.connection_id = $1`,
+      [drive.connectionId],
+    );
+    const states = new Map(rows.map((r) => [r.external_id, r]));
+    const files = [...drive.truth.files.values()].filter((f) => !f.trashed && !f.deleted && !f.unshared && (f.linkKind === 'explicit' || f.linkKind === 'name'));
+    const onLiveItems = files.filter((f) => itemOfTask.has(f.taskGid!));
+    expect(onLiveItems.length).toBeGreaterThan(30);
+    const via = new Set<string>();
+    for (const f of onLiveItems) {
+      const got = states.get(f.fileId);
+      expect({ file: f.name, state: got?.state, asset: got?.asset_id }).toEqual({ file: f.name, state: 'linked', asset: assetOf(itemOfTask.get(f.taskGid!)!) });
+      via.add(got!.via ?? '');
+    }
+    // Both ways: a google_drive link in the item's file column, and the asset key in the file's name.
+    expect([...via].sort()).toEqual(['explicit', 'name']);
+    // Linked files' revisions joined the monday items' versions: one numbered list per asset.
+    const { rows: nums } = await stack.db.pool.query<{ asset_id: string; numbers: number[] }>(
+      `SELECT asset_id, array_agg(DISTINCT number ORDER BY number) AS numbers FROM core.versions WHERE deleted_at IS NULL AND asset_id = ANY($1::uuid[]) GROUP BY asset_id`,
+      [[...new Set(onLiveItems.map((f) => assetOf(itemOfTask.get(f.taskGid!)!)))]],
+    );
+    for (const r of nums) expect(r.numbers).toEqual(Array.from({ length: r.numbers.length }, (_, i) => i + 1));
+    expect(await count(stack, `SELECT count(*) FROM ops.file_links WHERE state = 'conflict'`)).toBe(0);
   });
 });
