@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stableId } from '../../mapping/ids';
 import type { MondayConnectionConfig } from '../../mapping/config';
 import type { SyncTotals } from '../../activities';
-import type { ItemTruth } from '../../connectors/monday/simulator';
+import { SIM_DEFAULT_TOKEN, type ItemTruth } from '../../connectors/monday/simulator';
 import { count, fingerprint, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -222,6 +222,28 @@ describe('incremental monday.com sync', () => {
       expect(by.get(t.itemId)!.deleted_at?.toISOString()).toBe(new Date(logged.createdAt).toISOString());
     }
     expect(r.counts.tombstoned).toBeGreaterThanOrEqual(2);
+  });
+
+  it('picks up a new approval round: a subitem created with a decision, found through its parent', async () => {
+    const taken = new Set<string>();
+    const parent = pick((t) => t.decisions.length > 0, taken);
+    const before = m().truth.items.get(parent.itemId)!.decisions.length;
+    // create_subitem through the API, as a person's client would: the Decision column set at creation.
+    const res = await fetch(m().endpoint, {
+      method: 'POST',
+      headers: { Authorization: SIM_DEFAULT_TOKEN, 'Content-Type': 'application/json', 'API-Version': '2026-10' },
+      body: JSON.stringify({
+        query: 'mutation ($parent: ID!, $values: JSON) { create_subitem(parent_item_id: $parent, item_name: "Round 3 — client", column_values: $values) { id } }',
+        variables: { parent: parent.itemId, values: JSON.stringify({ status: { label: 'Approved' } }) },
+      }),
+    });
+    const body = (await res.json()) as { data?: { create_subitem?: { id: string } }; errors?: unknown };
+    expect(body.errors).toBeUndefined();
+    expect(m().truth.items.get(parent.itemId)!.decisions.length).toBe(before + 1);
+    const r = await stack.syncMonday('incremental');
+    expect(r.status).toBe('succeeded');
+    expect(r.counts['monday.new_subitems']).toBe(1);
+    await expectMatchesTruth();
   });
 
   it('a reply to an older update is not in the window (monday lists updates by when they were posted); the reconciliation crawl (`reconcile_every`) finds it', async () => {
