@@ -36,7 +36,7 @@ import {
   approvalColumns, assetIdOf, boardIdOf, findColumn, normalizeBoard, normalizeItem, resolveStage, userIdsIn,
   type ItemBundle, type MondayNormalizeContext, type MondayStageConfig, type MondayUser, type ResolvedStage,
 } from '../connectors/monday/normalize';
-import { MondayActivityLogRaw, MondayBoardRaw, PulseData, activityDataObject, type MondayColumnRaw } from '../connectors/monday/raw';
+import { MondayActivityLogRaw, MondayBoardRaw, PulseData, activityDataObject, statusLabelsOf, type MondayColumnRaw } from '../connectors/monday/raw';
 import { CallCounter, ConnectorError } from '../connectors/types';
 import { limiterFor, type ActivityDeps } from './context';
 import type { Scope, StepResult } from './asana';
@@ -414,7 +414,7 @@ function checkBoards(cfg: MondayConnectionConfig, idx: number, items: unknown[],
       const col = ap.decision ? live.find((x) => x.id === ap.decision) : undefined;
       if (col && col.type !== 'status') problems.push(`${base}.decisions.column: ${on(board)}: subitem column "${col.title}" is a ${col.type} column, not a status column`);
       if (col && col.type === 'status' && d.map) {
-        const labels = labelsOf(col);
+        const labels = statusLabelsOf(col)?.map((l) => l.label) ?? null;
         for (const label of Object.keys(d.map)) {
           if (labels && !labels.includes(label)) problems.push(`${base}.decisions.map.${label}: ${on(board)}: subitem column "${col.title}" has no label "${label}" (labels: ${labels.map((l) => `"${l}"`).join(', ')})`);
         }
@@ -432,17 +432,6 @@ function checkBoards(cfg: MondayConnectionConfig, idx: number, items: unknown[],
     }
   }
   return problems;
-}
-
-function labelsOf(col: MondayColumnRaw): string[] | null {
-  try {
-    const s = JSON.parse(col.settings_str ?? '{}') as { labels?: unknown };
-    if (Array.isArray(s.labels)) return s.labels.map((l) => String((l as { label?: unknown; name?: unknown }).label ?? (l as { name?: unknown }).name ?? '')).filter(Boolean);
-    if (s.labels && typeof s.labels === 'object') return Object.values(s.labels as Record<string, unknown>).map(String);
-  } catch {
-    // unreadable: not checked
-  }
-  return null;
 }
 
 const toDecisions = (cfg: MondayConnectionConfig) => {

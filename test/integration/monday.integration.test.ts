@@ -308,11 +308,37 @@ describe('bad input', () => {
     expect(message).toMatch(new RegExp(`connections\\.${idx}\\.stage\\.${b}\\.map\\.Waiting on legal: connection "${m().connectionId}", board ${b} "[^"]+": status column "Stage" has no label "Waiting on legal" \\(labels: "In Production"`));
   });
 
+  it('a decision column the subitems do not have names the connection, the board and the path', async () => {
+    const { message, idx } = await failWith((c) => ({ ...c, decisions: { column: 'Verdict' } }));
+    expect(message).toMatch(new RegExp(`connections\\.${idx}\\.decisions\\.column: connection "${m().connectionId}", board \\d+ "[^"]+": its subitems have no column "Verdict" \\(columns: `));
+  });
+
   it('after a failed plan, the connection syncs again once the config is fixed, with nothing duplicated', async () => {
     const before = await fingerprint(stack);
     const r = await stack.syncMonday('incremental');
     expect(r.status).toBe('succeeded');
     expect(await fingerprint(stack)).toEqual(before);
+  });
+});
+
+describe('whole workspaces', () => {
+  it('a connection on the boards\' workspaces syncs the same boards (subitems boards are not boards of their own) and writes nothing new', async () => {
+    const before = await fingerprint(stack);
+    const cfg = stack.config;
+    const idx = cfg.connections.findIndex((c) => c.id === m().connectionId);
+    const original = cfg.connections[idx] as MondayConnectionConfig;
+    const workspaces = [...new Set(m().boardIds.map((b) => m().truth.boards.get(b)!.workspaceId))];
+    const { boards: _listed, ...rest } = original;
+    stack.config = { ...cfg, connections: cfg.connections.map((c, i) => (i === idx ? { ...rest, workspaces } : c)) } as typeof cfg;
+    try {
+      const r = await stack.syncMonday('full');
+      expect(r.status).toBe('succeeded');
+      expect(r.counts.pages).toBe(m().boardIds.length);
+      expect(await count(stack, `SELECT count(*) FROM core.projects WHERE connection_id = $1`, [m().connectionId])).toBe(m().boardIds.length);
+      expect(await fingerprint(stack)).toEqual(before);
+    } finally {
+      stack.config = { ...stack.config, connections: stack.config.connections.map((c, i) => (i === idx ? original : c)) } as typeof cfg;
+    }
   });
 });
 
