@@ -36,7 +36,7 @@ import { emptyBatch, mergeBatches } from '../../mapping/model';
 import { createWorker } from '../../worker';
 import { connectClient, startSync, syncWorkflowId, waitForSync } from '../../worker/orchestration';
 import { findOrBuildTemporal, startTemporalDevServer, type TemporalDevServer } from '../../worker/temporal-dev-server';
-import { machineFacts, type Machine } from './machine';
+import { machineFacts, type Machine, intOption, onlySections } from './machine';
 
 // ------------------------------------------------------------------------------------------ options
 
@@ -85,19 +85,8 @@ function parseOptions(argv: string[]): Options {
     console.log(USAGE);
     process.exit(0);
   }
-  const int = (name: string, v: string | undefined, dflt: number, min: number): number => {
-    if (v === undefined) return dflt;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: expected an integer ≥ ${min}, got ${JSON.stringify(v)}\n${USAGE}`);
-    return n;
-  };
-  let only = new Set<Section>(SECTIONS);
-  if (values.only !== undefined) {
-    const wanted = values.only.split(',').map((s) => s.trim()).filter(Boolean);
-    const unknown = wanted.filter((s) => !(SECTIONS as readonly string[]).includes(s));
-    if (unknown.length || !wanted.length) throw new Error(`--only: unknown section(s) ${unknown.join(', ') || '(none given)'}; known: ${SECTIONS.join(', ')}`);
-    only = new Set(wanted as Section[]);
-  }
+  const int = intOption(USAGE);
+  const only = onlySections(values.only, SECTIONS);
   return {
     tasks: int('tasks', values.tasks, 10_000, 50),
     projects: int('projects', values.projects, 20, 1),

@@ -59,3 +59,22 @@ export async function machineFacts(baseUrl: string | null, temporalBin: string |
     load: os.loadavg().map((x) => x.toFixed(2)).join(', '),
   };
 }
+
+/** A bench script's integer option: `dflt` when absent, else an integer ≥ `min`, or an error showing `usage`. */
+export function intOption(usage: string): (name: string, v: string | undefined, dflt: number, min: number) => number {
+  return (name, v, dflt, min) => {
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: expected an integer ≥ ${min}, got ${JSON.stringify(v)}\n${usage}`);
+    return n;
+  };
+}
+
+/** A bench script's `--only a,b`: the sections to run (all of them when absent). */
+export function onlySections<S extends string>(value: string | undefined, sections: readonly S[]): Set<S> {
+  if (value === undefined) return new Set(sections);
+  const wanted = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = wanted.filter((s) => !(sections as readonly string[]).includes(s));
+  if (unknown.length || !wanted.length) throw new Error(`--only: unknown section(s) ${unknown.join(', ') || '(none given)'}; known: ${sections.join(', ')}`);
+  return new Set(wanted as S[]);
+}

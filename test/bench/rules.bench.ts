@@ -42,7 +42,7 @@ import { compileRules, evaluateAsset, RULE_KINDS, type AssetFacts, type Compiled
 import { createWorker } from '../../worker';
 import { connectClient, startSync, syncWorkflowId } from '../../worker/orchestration';
 import { findOrBuildTemporal, startTemporalDevServer, type TemporalDevServer } from '../../worker/temporal-dev-server';
-import { machineFacts, type Machine } from './machine';
+import { machineFacts, type Machine, intOption, onlySections } from './machine';
 
 // ------------------------------------------------------------------------------------------ options
 
@@ -87,19 +87,8 @@ function parseOptions(argv: string[]): Options {
     console.log(USAGE);
     process.exit(0);
   }
-  const int = (name: string, v: string | undefined, dflt: number, min: number): number => {
-    if (v === undefined) return dflt;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: expected an integer ≥ ${min}, got ${JSON.stringify(v)}\n${USAGE}`);
-    return n;
-  };
-  let only = new Set<Section>(SECTIONS);
-  if (values.only !== undefined) {
-    const wanted = values.only.split(',').map((s) => s.trim()).filter(Boolean);
-    const unknown = wanted.filter((s) => !(SECTIONS as readonly string[]).includes(s));
-    if (unknown.length || !wanted.length) throw new Error(`--only: unknown section(s) ${unknown.join(', ') || '(none given)'}; known: ${SECTIONS.join(', ')}`);
-    only = new Set(wanted as Section[]);
-  }
+  const int = intOption(USAGE);
+  const only = onlySections(values.only, SECTIONS);
   return {
     only,
     assets: int('assets', values.assets, 100_000, 100),

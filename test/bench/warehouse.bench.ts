@@ -42,7 +42,7 @@ import { DEFAULT_PIPELINE } from '../../mapping/model';
 import { refreshWarehouse, warehouseWatermark, type WarehouseRefreshResult } from '../../warehouse/refresh';
 import { generateReport, lastFullWeek } from '../../warehouse/report';
 import { DIMENSIONS } from '../../warehouse/report-data';
-import { machineFacts, type Machine } from './machine';
+import { machineFacts, type Machine, intOption, onlySections } from './machine';
 
 // ------------------------------------------------------------------------------------------ options
 
@@ -94,19 +94,8 @@ function parseOptions(argv: string[]): Options {
     console.log(USAGE);
     process.exit(0);
   }
-  const int = (name: string, v: string | undefined, dflt: number, min: number): number => {
-    if (v === undefined) return dflt;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: expected an integer ≥ ${min}, got ${JSON.stringify(v)}\n${USAGE}`);
-    return n;
-  };
-  let only = new Set<Section>(SECTIONS);
-  if (values.only !== undefined) {
-    const wanted = values.only.split(',').map((s) => s.trim()).filter(Boolean);
-    const unknown = wanted.filter((s) => !(SECTIONS as readonly string[]).includes(s));
-    if (unknown.length || !wanted.length) throw new Error(`--only: unknown section(s) ${unknown.join(', ') || '(none given)'}; known: ${SECTIONS.join(', ')}`);
-    only = new Set(wanted as Section[]);
-  }
+  const int = intOption(USAGE);
+  const only = onlySections(values.only, SECTIONS);
   const assets = int('assets', values.assets, 100_000, 1_000);
   const changes = (values.changes ?? '20,200,2000,20000').split(',').map((s) => int('changes', s.trim(), 0, 1));
   if (changes.some((n) => n > assets / 2)) throw new Error(`--changes: at most half the assets (${assets / 2}) per refresh`);
