@@ -143,6 +143,76 @@ export const MondayConnectionConfig = z.strictObject({
 });
 export type MondayConnectionConfig = z.infer<typeof MondayConnectionConfig>;
 
+/**
+ * A Notion id: 32 hex digits, with or without the dashes of a UUID, as in a database URL (the part
+ * after the workspace name and before `?v=`). Kept in the dashed form the API answers with.
+ */
+export const NotionId = z
+  .string()
+  .transform((s) => s.trim().toLowerCase())
+  .pipe(
+    z
+      .string()
+      .regex(/^([0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/, 'a Notion id (32 hex digits, as in the database URL, with or without dashes)')
+      .transform((s) => notionDashed(s)),
+  );
+
+/** `0123…` (32 hex) → `01234567-89ab-cdef-0123-456789abcdef`; a dashed id as it is. */
+export function notionDashed(id: string): string {
+  const h = id.replace(/-/g, '').toLowerCase();
+  return h.length === 32 ? `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}` : id;
+}
+
+/** A property by name (`Stage`) or by its id (the short id the schema gives each property). */
+const NotionPropertyRef = z.string().min(1);
+
+/** Where a data source carries the creative stage: a status (or select) property, and its option → stage map. */
+export const NotionStageSourceConfig = z.strictObject({ property: NotionPropertyRef, map: StageMap });
+
+/** Notion-Version values the connector speaks; 2025-09-03 (databases contain data sources) is the SDK's default. */
+export const NOTION_VERSIONS = ['2025-09-03', '2026-03-11'] as const;
+
+export const NotionConnectionConfig = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'a connection id is lower-case letters, digits, - and _'),
+  vendor: z.literal('notion'),
+  /** An internal integration secret (or an OAuth access token) from the environment; a literal token in the file is refused. */
+  token: z.string().min(1),
+  /** Databases shared with the integration; every data source of each is synced unless `data_sources` narrows them. */
+  databases: z.array(NotionId).min(1, 'a Notion connection needs at least one database'),
+  /** Only these data sources of the databases (all of them when unset). */
+  data_sources: z.array(NotionId).min(1).optional(),
+  /** Per database or data source id, with `*` for every one not listed: the status or select property and its map to stages. */
+  stage: z.record(z.string().min(1), NotionStageSourceConfig),
+  /** Which properties mean owner, reviewers, due date, asset type, versions and the asset key (names or ids); defaults in connectors/notion/normalize.ts. */
+  properties: z
+    .strictObject({
+      owner: NotionPropertyRef.optional(),
+      reviewers: NotionPropertyRef.optional(),
+      due: NotionPropertyRef.optional(),
+      asset_type: NotionPropertyRef.optional(),
+      files: z.array(NotionPropertyRef).min(1).optional(),
+      client: NotionPropertyRef.optional(),
+    })
+    .optional(),
+  /** An approval decision as a status or select property: its name, the people property of who decided, option → decision. */
+  decisions: z
+    .strictObject({ property: NotionPropertyRef.optional(), reviewer: NotionPropertyRef.optional(), map: z.record(z.string().min(1), DecisionKind).optional() })
+    .optional(),
+  /** `Notion-Version`; 2026-03-11 renames `archived` to `in_trash`. */
+  notion_version: z.enum(NOTION_VERSIONS).default('2025-09-03'),
+  /** The API root (`https://api.notion.com` when unset); a simulator's `http://127.0.0.1:P` in tests (no trailing slash). */
+  base_url: z.url().optional(),
+  /** Requests per minute for this integration: Notion allows an average of 3 per second. */
+  rate_limit_per_minute: z.number().int().positive().max(100_000).default(180),
+  max_concurrency: z.number().int().positive().max(50).default(3),
+  /** How far each incremental window reaches back: `last_edited_time` is rounded to the minute, so at least 1m. */
+  overlap: Duration.default('5m'),
+  /** A data source whose last complete crawl is older than this is crawled again on the next sync (pages deleted outright, anything missed). */
+  reconcile_every: Duration.optional(),
+  schedule: ScheduleConfig.prefault({}),
+});
+export type NotionConnectionConfig = z.infer<typeof NotionConnectionConfig>;
+
 export const ConnectionConfig = z.discriminatedUnion('vendor', [AsanaConnectionConfig, DriveConnectionConfig, MondayConnectionConfig]);
 export type ConnectionConfig = z.infer<typeof ConnectionConfig>;
 
