@@ -80,6 +80,13 @@ const UNAVAILABLE = codeSet(CODES.unavailable);
 const CURSOR = codeSet(CODES.cursorExpired);
 const COMPLEXITY_CODES = codeSet(['COMPLEXITY_BUDGET_EXHAUSTED', 'ComplexityException']);
 
+/**
+ * Activity-log page sizes a server may cap a larger `limit` at without saying so [U]: the SDL's default
+ * `limit` (25) and the maximum a third-party client documents (100; manifest ACTIVITY_LOG_PAGE). A
+ * short first page of exactly one of these sizes is the one case allActivityLogs asks one page more for.
+ */
+const SUSPECTED_LOG_CAPS: ReadonlySet<number> = new Set([25, 100]);
+
 /** "Query has complexity of 6000000, which exceeds max complexity of 5000000": not a wait, a query to shrink. */
 const OVER_QUERY_CAP = /exceeds max complexity/i;
 /** The legacy complexity message: "… reset in 12 seconds". */
@@ -296,6 +303,8 @@ export class MondayClient {
   /** Last complexity cost per operation, the expected cost of its next call. */
   private readonly costs = new Map<string, number>();
   private perItem: number | null;
+  /** The activity-log page size a server was seen to cap pages at (allActivityLogs); null while none was. */
+  private logPageCap: number | null = null;
 
   constructor(opts: MondayClientOptions) {
     const apiVersion = opts.apiVersion ?? API_VERSION;
@@ -511,15 +520,16 @@ export class MondayClient {
   }
 
   /**
-   * Every entry of activityLogs for the query, once each. The page size monday honours is not
-   * documented (manifest ACTIVITY_LOG_PAGE): when the first page comes back shorter than asked, the
-   * next pages are asked at the size it had, so page numbers keep counting the same entries whether it
-   * was the end (the next page is empty: one call more) or the server's own cap (the paging goes on).
-   * Ends at a page shorter than the size; entries that a new one pushed onto the next page come twice
-   * and are kept once.
+   * Every entry of activityLogs for the query, once each, page by page until a page shorter than the
+   * size asked: that page is the last, and nothing more is asked. The page size monday honours is not
+   * documented (manifest ACTIVITY_LOG_PAGE; the docs say "up to 10,000 logs" per query), so one case
+   * is checked: a first page that stops exactly at a size a server is suspected to cap pages at
+   * (SUSPECTED_LOG_CAPS) is followed by one more page at that size. An empty one means it was the end;
+   * entries prove the cap, which this client then asks at (and ends at a page shorter than it) for
+   * the rest of its life. Entries that a new one pushed onto the next page come twice and are kept once.
    */
   async allActivityLogs(boardId: string, q: Omit<ActivityLogQuery, 'page'> = {}): Promise<unknown[]> {
-    let limit = q.limit ?? ACTIVITY_LOG_PAGE;
+    let limit = Math.min(q.limit ?? ACTIVITY_LOG_PAGE, this.logPageCap ?? Infinity);
     const out: unknown[] = [];
     const seen = new Set<string>();
     const add = (entries: unknown[]) => {
@@ -530,14 +540,17 @@ export class MondayClient {
         out.push(e);
       }
     };
-    const first = await this.activityLogs(boardId, { ...q, limit, page: 1 });
-    add(first);
-    if (first.length === 0) return out;
-    if (first.length < limit) limit = first.length;
-    for (let page = 2; ; page++) {
+    for (let page = 1; ; page++) {
       const entries = await this.activityLogs(boardId, { ...q, limit, page });
       add(entries);
-      if (entries.length < limit) return out;
+      if (entries.length >= limit) continue;
+      if (page !== 1 || this.logPageCap !== null || !SUSPECTED_LOG_CAPS.has(entries.length)) return out;
+      const next = await this.activityLogs(boardId, { ...q, limit: entries.length, page: 2 });
+      if (next.length === 0) return out;
+      this.logPageCap = limit = entries.length;
+      add(next);
+      if (next.length < limit) return out;
+      page = 2;
     }
   }
 

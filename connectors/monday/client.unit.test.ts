@@ -205,6 +205,27 @@ describe('MondayClient against a stub', () => {
     expect(stub.requests).toHaveLength(3);
   });
 
+  it.each([
+    ['COMPLEXITY_BUDGET_EXHAUSTED with retry_in_seconds: 1 (HTTP 200)', { body: { data: null, errors: [{ message: 'Complexity budget exhausted', extensions: { code: 'COMPLEXITY_BUDGET_EXHAUSTED', retry_in_seconds: 1 } }] } }, 1_000],
+    ['an HTTP 429 complexity error with Retry-After: 2 only', { status: 429, headers: { 'retry-after': '2' }, body: { errors: [{ message: 'Complexity budget exhausted', extensions: { code: 'COMPLEXITY_BUDGET_EXHAUSTED' } }] } }, 2_000],
+  ] as const)('after %s the next query waits what monday said, not until the last answer’s reset (40 s away)', async (_title, exhausted, waitMs) => {
+    fresh();
+    let n = 0;
+    // The first answer leaves 5M points and a window resetting in 40 s; another client of the account
+    // then spends the rest, so monday refuses the second query and names its own wait.
+    reply = () => (n++ === 1 ? (exhausted as StubReply) : OK({ users: [] }, { after: 5_000_000, query: 80, reset: 40 }));
+    const { client, sleeps, clock } = clientOn(stub);
+    await client.users(['1']);
+    const err = await failure(client.users(['1']), 'rate_limited');
+    expect(err.details.retryAfterMs).toBe(waitMs);
+    const t = clock.t;
+    sleeps.length = 0;
+    await client.users(['1']);
+    expect(sleeps.filter((s) => s >= 100)).toEqual([waitMs]);
+    expect(clock.t - t).toBeLessThan(waitMs + 100);
+    expect(stub.requests).toHaveLength(3);
+  });
+
   it('the daily cap: a call that would exceed it is not sent and says when the sync resumes', async () => {
     fresh();
     reply = () => OK({ users: [] });
@@ -281,23 +302,56 @@ describe('MondayClient against a stub', () => {
     expect(stub.requests).toHaveLength(2);
   });
 
-  it('the activity log when the server gives fewer per page than asked: the rest at its size, nothing lost, nothing twice', async () => {
+  it('the activity log: a page shorter than asked is the last one, and no empty page is asked for after it', async () => {
     fresh();
-    const log = Array.from({ length: 5 }, (_, i) => ({ id: `e${i}`, event: 'x', data: '{}', created_at: '17000000000000000' }));
-    const cap = 2; // a server that never gives more than 2, whatever is asked
+    const log = Array.from({ length: 3 }, (_, i) => ({ id: `e${i}`, event: 'x', data: '{}', created_at: '17000000000000000' }));
+    reply = (r) => OK({ boards: [{ id: '9', activity_logs: log.slice(((r.variables.page as number) - 1) * (r.variables.limit as number), (r.variables.page as number) * (r.variables.limit as number)) }] });
+    const { client } = clientOn(stub);
+    expect((await client.allActivityLogs('9')).map((e) => (e as { id: string }).id)).toEqual(['e0', 'e1', 'e2']);
+    expect(stub.requests.map((r) => [r.variables.limit, r.variables.page])).toEqual([[1000, 1]]);
+    // An empty log is one call too.
+    fresh();
+    reply = () => OK({ boards: [{ id: '9', activity_logs: [] }] });
+    expect(await client.allActivityLogs('9', { from: '2026-11-24T00:00:00Z' })).toEqual([]);
+    expect(stub.requests).toHaveLength(1);
+  });
+
+  it('the activity log of a server that caps pages at 100 whatever is asked: the cap is found once, nothing lost, nothing twice', async () => {
+    fresh();
+    const log = Array.from({ length: 250 }, (_, i) => ({ id: `e${i}`, event: 'x', data: '{}', created_at: '17000000000000000' }));
+    const cap = 100;
     reply = (r) => {
       const limit = Math.min(r.variables.limit as number, cap);
       const page = r.variables.page as number;
       return OK({ boards: [{ id: '9', activity_logs: log.slice((page - 1) * limit, page * limit) }] });
     };
     const { client } = clientOn(stub);
-    expect((await client.allActivityLogs('9')).map((e) => (e as { id: string }).id)).toEqual(['e0', 'e1', 'e2', 'e3', 'e4']);
-    expect(stub.requests.map((r) => [r.variables.limit, r.variables.page])).toEqual([[1000, 1], [2, 2], [2, 3]]);
-    // A board with fewer entries than a page: one call more, to tell the end from a cap.
+    const all = (await client.allActivityLogs('9')).map((e) => (e as { id: string }).id);
+    expect(all).toEqual(log.map((e) => e.id));
+    // A first page of exactly 100 may be a cap: one page more at 100 proves it, and the paging goes on at it.
+    expect(stub.requests.map((r) => [r.variables.limit, r.variables.page])).toEqual([[1000, 1], [100, 2], [100, 3]]);
+    // The same client asks at the cap from then on: a short page is the last, with no page more.
     fresh();
-    reply = (r) => OK({ boards: [{ id: '9', activity_logs: (r.variables.page as number) === 1 ? log.slice(0, 3) : [] }] });
-    expect(await client.allActivityLogs('9')).toHaveLength(3);
-    expect(stub.requests).toHaveLength(2);
+    expect(await client.allActivityLogs('9')).toHaveLength(250);
+    expect(stub.requests.map((r) => [r.variables.limit, r.variables.page])).toEqual([[100, 1], [100, 2], [100, 3]]);
+    fresh();
+    reply = () => OK({ boards: [{ id: '9', activity_logs: log.slice(0, 30) }] });
+    expect(await client.allActivityLogs('9')).toHaveLength(30);
+    expect(stub.requests.map((r) => [r.variables.limit, r.variables.page])).toEqual([[100, 1]]);
+  });
+
+  it('the activity log of a board with exactly 25 entries on a server that honours the limit: one page more proves the end', async () => {
+    fresh();
+    const log = Array.from({ length: 25 }, (_, i) => ({ id: `e${i}`, event: 'x', data: '{}', created_at: '17000000000000000' }));
+    reply = (r) => OK({ boards: [{ id: '9', activity_logs: log.slice(((r.variables.page as number) - 1) * (r.variables.limit as number), (r.variables.page as number) * (r.variables.limit as number)) }] });
+    const { client } = clientOn(stub);
+    expect(await client.allActivityLogs('9')).toHaveLength(25);
+    expect(stub.requests.map((r) => [r.variables.limit, r.variables.page])).toEqual([[1000, 1], [25, 2]]);
+    // No cap was proven: a later short page of another size is the last.
+    fresh();
+    reply = () => OK({ boards: [{ id: '9', activity_logs: log.slice(0, 7) }] });
+    expect(await client.allActivityLogs('9')).toHaveLength(7);
+    expect(stub.requests.map((r) => [r.variables.limit, r.variables.page])).toEqual([[1000, 1]]);
   });
 
   it('every page of a board’s activity log, until a short page; times and filters passed through', async () => {

@@ -78,10 +78,15 @@ export class ComplexityBudget {
     this.resetAt = now + Math.max(0, c.reset_in_x_seconds) * 1000;
   }
 
-  /** monday said the budget is exhausted: nothing is left until `untilMs`. */
+  /**
+   * monday said the budget is exhausted and when to try again (`retry_in_seconds`, or `Retry-After`):
+   * nothing is left until `untilMs`, and then the budget is unknown until the next answer says. The
+   * vendor's wait replaces what an earlier answer said (its reset may be up to a minute away while
+   * monday's own window frees points sooner), so the next query waits what monday said, not longer.
+   */
   exhaust(untilMs: number): void {
     this.left = 0;
-    this.resetAt = Math.max(this.resetAt ?? 0, untilMs);
+    this.resetAt = untilMs;
   }
 }
 

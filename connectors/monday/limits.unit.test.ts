@@ -24,7 +24,7 @@ describe('budgetWait', () => {
 });
 
 describe('ComplexityBudget', () => {
-  it('follows each answer, reserves in-flight cost, and stays spent until a reported exhaustion ends', () => {
+  it('follows each answer, reserves in-flight cost, and after a reported exhaustion waits what monday said', () => {
     const b = new ComplexityBudget(10_000_000);
     expect(b.waitMs(4_000_000, T0)).toBe(0);
     b.observe({ after: 3_000_000, reset_in_x_seconds: 40 }, T0);
@@ -33,9 +33,13 @@ describe('ComplexityBudget', () => {
     expect(b.waitMs(2_000_000, T0 + 1_000)).toBe(39_000);
     b.release(2_000_000);
     expect(b.waitMs(2_000_000, T0 + 1_000)).toBe(0);
+    // monday says "exhausted, retry in 6 s" while the last answer's window resets in 39 s: monday's wait wins.
     b.exhaust(T0 + 7_000);
-    expect(b.waitMs(1, T0 + 2_000)).toBe(38_000); // the later of the two resets
-    expect(b.waitMs(1, T0 + 40_000)).toBe(0);
+    expect(b.waitMs(1, T0 + 2_000)).toBe(5_000);
+    expect(b.waitMs(2_000_000, T0 + 7_000)).toBe(0);
+    // Nothing is known after it until the next answer, which paces again.
+    b.observe({ after: 100, reset_in_x_seconds: 50 }, T0 + 7_000);
+    expect(b.waitMs(2_000_000, T0 + 8_000)).toBe(49_000);
     expect(() => new ComplexityBudget(0)).toThrow(RangeError);
   });
 

@@ -101,9 +101,9 @@ export const USERS_PAGE = 200;
 
 /**
  * Activity-log entries asked for per page. The SDL defaults to 25 and states no maximum; the docs say
- * a query returns "up to 10,000 logs"; a third-party client documents 100 as the maximum [U]. Paging
- * adapts (client.ts allActivityLogs): when the first page is shorter than asked, the rest is read at
- * the size the server gave, so a lower server cap costs one more call instead of losing entries.
+ * a query returns "up to 10,000 logs"; a third-party client documents 100 as the maximum [U]. A page
+ * shorter than asked is the last (client.ts allActivityLogs), except a first page that stops exactly
+ * at a suspected cap (25 or 100): one page more at that size tells a cap from the end.
  * Entries come newest first.
  */
 export const ACTIVITY_LOG_PAGE = 1_000;
