@@ -20,7 +20,7 @@ import {
   SECTION_NAMES,
 } from '../../asana/simulator/model';
 import { Rng, hash32 } from '../../asana/simulator/rng';
-import { AGENCY, ASSET_TYPES } from '../../asana/simulator/vocabulary';
+import { AGENCY, ASSET_TYPES, COMMENTS } from '../../asana/simulator/vocabulary';
 import {
   type AssetRec,
   type BoardRec,
@@ -66,7 +66,24 @@ export interface GenerateMondayOptions {
   boards?: number;
   /** Share of boards that carry the stage in groups instead of a status column; default 0.35. */
   groupBoardShare?: number;
+  /**
+   * A fixed shape for benchmarks (engineering-facts §7's reference: C comments and F files per task):
+   * every item gets exactly `updatesPerItem` updates (no replies) and `filesPerItem` uploaded files,
+   * spread over its life, in place of the task's comments, feedback and attachments; and no item is
+   * archived or deleted, so every item is live and the counts follow from the shape alone. Stage
+   * history, columns and approval subitems are the task's, as without it. Default: none (the agency's
+   * own comments and files).
+   */
+  shape?: GenerateMondayShape;
 }
+
+export interface GenerateMondayShape {
+  updatesPerItem: number;
+  filesPerItem: number;
+}
+
+/** The texts of shaped updates: the agency's everyday comments. */
+const SHAPE_TEXTS: readonly string[] = [...COMMENTS.production, ...COMMENTS.general];
 
 /** Column ids of the generated boards (monday's classic ids; a new column gets a generated one). */
 export const COLUMN_IDS = {
@@ -98,7 +115,14 @@ export function generateMonday(agency: GeneratedAgency, options: GenerateMondayO
   }
   const share = options.groupBoardShare ?? 0.35;
   if (!(share >= 0 && share <= 1)) throw new RangeError(`groupBoardShare: expected a number between 0 and 1, got ${String(share)}`);
-  return new MondayGenerator(agency, String(options.seed), n, share).run();
+  const shape = options.shape ?? null;
+  if (shape) {
+    for (const k of ['updatesPerItem', 'filesPerItem'] as const) {
+      const v = shape[k];
+      if (!Number.isInteger(v) || v < 0 || v > 1_000) throw new RangeError(`shape.${k}: expected an integer between 0 and 1000, got ${String(v)}`);
+    }
+  }
+  return new MondayGenerator(agency, String(options.seed), n, share, shape).run();
 }
 
 class MondayGenerator {
@@ -115,6 +139,7 @@ class MondayGenerator {
     seed: string,
     private readonly boardCount: number,
     private readonly groupShare: number,
+    private readonly shape: GenerateMondayShape | null,
   ) {
     this.rng = new Rng(`stageline-monday:${seed}`);
     this.now = Date.parse(agency.dataset.now);
@@ -420,11 +445,24 @@ class MondayGenerator {
     const uploader = task.assignee ? this.user(task.assignee) : board.owner;
 
     // Stories of the task, the approval subtasks' creation and their stories, in time order.
-    type Ev = { t: number; k: 'story'; story: StoryRec; sub: TaskRec | null } | { t: number; k: 'subitem'; sub: TaskRec };
+    type Ev =
+      | { t: number; k: 'story'; story: StoryRec; sub: TaskRec | null }
+      | { t: number; k: 'subitem'; sub: TaskRec }
+      | { t: number; k: 'shape_update' }
+      | { t: number; k: 'shape_file'; n: number };
     const events: Ev[] = task.stories.map((s) => ({ t: s.createdAt, k: 'story' as const, story: s, sub: null }));
     for (const sub of task.subtasks) {
       events.push({ t: sub.createdAt, k: 'subitem', sub });
       for (const st of sub.stories) events.push({ t: st.createdAt, k: 'story', story: st, sub });
+    }
+    const shape = this.shape;
+    if (shape) {
+      // Spread over the item's told life (at least two days, never past now): files in its first
+      // half, updates over all of it.
+      const end = Math.min(this.now - MINUTE, Math.max(at0 + 2 * DAY, ...events.map((e) => e.t)));
+      const span = Math.max(0, end - at0);
+      for (let k = 0; k < shape.filesPerItem; k++) events.push({ t: at0 + Math.round((span * (k + 1)) / (2 * shape.filesPerItem + 1)), k: 'shape_file', n: k + 1 });
+      for (let k = 0; k < shape.updatesPerItem; k++) events.push({ t: at0 + Math.round((span * (k + 1)) / (shape.updatesPerItem + 1)), k: 'shape_update' });
     }
     events.sort((a, b) => a.t - b.t);
     const subitemOf = new Map<string, ItemRec>();
@@ -433,6 +471,14 @@ class MondayGenerator {
       const at = ev.t;
       if (ev.k === 'subitem') {
         subitemOf.set(ev.sub.gid, this.subitem(item, ev.sub));
+        continue;
+      }
+      if (ev.k === 'shape_update') {
+        this.update(item, this.rng.pick(SHAPE_TEXTS), this.rng.pick([uploader, board.owner, ...board.subscribers]), at, truth);
+        continue;
+      }
+      if (ev.k === 'shape_file') {
+        latestVersion = this.shapedUpload(item, task, code, ev.n, uploader, at, truth);
         continue;
       }
       const s = ev.story;
@@ -444,9 +490,9 @@ class MondayGenerator {
           const decisionCol = subitem.board.columns.find((c) => c.id === COLUMN_IDS.decision) as ColumnRec;
           const l = decisionCol.labels.find((x) => x.label === DECISION_LABEL_OF[status]) as StatusLabel;
           this.set(subitem, decisionCol.id, { t: 'status', index: l.index, changedAt: at }, actor, at, true);
-          const d = taskTruth.decisions.find((x) => x.subtaskGid === ev.sub?.gid && x.at === isoMillis(at));
+          const d = shape ? undefined : taskTruth.decisions.find((x) => x.subtaskGid === ev.sub?.gid && x.at === isoMillis(at));
           truth.decisions.push({ subitemId: subitem.id, status, reviewerEmail: actor.email, at: isoMillis(at), versionNumber: d ? d.versionNumber : latestVersion });
-        } else if (s.subtype === 'comment_added' && s.text) {
+        } else if (s.subtype === 'comment_added' && s.text && !shape) {
           // Reviewers give their feedback on the asset's item, and the team answers in a reply.
           const u = this.update(item, s.text, actor, at, truth);
           const status = ev.sub.approvalStatus;
@@ -496,6 +542,7 @@ class MondayGenerator {
           break;
         }
         case 'attachment_added': {
+          if (shape) break;
           const att = s.after as AttachmentRec;
           const v = versionOf.get(att.gid);
           const number = v ? v.number : truth.versions.length + 1;
@@ -534,7 +581,7 @@ class MondayGenerator {
           break;
         }
         case 'comment_added': {
-          if (!s.text) break;
+          if (!s.text || shape) break;
           const u = this.update(item, s.text, actor, at, truth);
           if (this.rng.chance(0.2)) {
             const replyAt = at + Math.round(this.rng.range(10 * MINUTE, 8 * HOUR));
@@ -551,7 +598,7 @@ class MondayGenerator {
 
     // Finished work is sometimes archived, and a cancelled item sometimes deleted.
     const final = truth.stage;
-    if ((final === 'Delivered' || final === 'Cancelled') && lastEvent + 3 * DAY < this.now) {
+    if (!shape && (final === 'Delivered' || final === 'Cancelled') && lastEvent + 3 * DAY < this.now) {
       const at = Math.round(lastEvent + this.rng.range(2 * DAY, Math.min(20 * DAY, this.now - lastEvent - HOUR)));
       const who = board.owner;
       if (final === 'Cancelled' && (this.rng.chance(0.08) || (this.deleted === 0 && board.items.length > 20))) {
@@ -564,6 +611,32 @@ class MondayGenerator {
       truth.state = item.state;
     }
     return item;
+  }
+
+  /** A shaped upload: version `n` of the item as an asset in its file column, logged like a person's upload; returns its number. */
+  private shapedUpload(item: ItemRec, task: TaskRec, code: string, n: number, uploader: UserRec, at: number, truth: ItemTruth): number {
+    const type = ASSET_TYPES.find((a) => a.code === code);
+    const ext = type?.ext ?? 'pdf';
+    const [lo, hi] = type?.bytes ?? [200e3, 2e6];
+    const name = `${truth.assetKey ?? `MILESTONE-${task.gid}`}_v${String(n).padStart(2, '0')}.${ext}`;
+    const prev = item.values.get(COLUMN_IDS.files);
+    const files: FileEntry[] = prev && prev.t === 'file' ? [...prev.files] : [];
+    const asset: AssetRec = {
+      kind: 'asset',
+      id: nextId(this.dataset, 'asset'),
+      name,
+      extension: ext,
+      size: Math.round(this.rng.range(lo, hi)),
+      createdAt: at,
+      uploadedBy: uploader,
+      item,
+      columnId: COLUMN_IDS.files,
+      isImage: /^(png|jpe?g|gif|webp)$/i.test(ext),
+    };
+    files.push({ kind: 'asset', asset });
+    this.set(item, COLUMN_IDS.files, { t: 'file', files, changedAt: at }, uploader, at, true);
+    truth.versions.push({ number: n, name, createdAt: isoMillis(at), uploaderEmail: uploader.email, source: 'asset', fileId: asset.id });
+    return n;
   }
 
   /** Sets the Stage label and logs it; returns the log entry's id. */
