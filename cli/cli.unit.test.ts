@@ -18,11 +18,30 @@ const run = async (args: string[], env: Record<string, string> = {}) => {
   }
 };
 
+/** What the repository's stageline.yaml reads from the environment (ids shaped like the vendors' own). */
+const shippedEnv = {
+  ASANA_TOKEN: 'x', ASANA_WORKSPACE: '12345', DRIVE_TOKEN: 'y', DRIVE_SHARED_DRIVE: '0ADlITtxVptg4Uk9PVA', DRIVE_FOLDER: '1RnD_iz9aaaaaaaaaaaa',
+  MONDAY_TOKEN: 'z', MONDAY_WORKSPACE: '1234567',
+};
+
 describe('stageline config check', () => {
   it('accepts the repository\'s stageline.yaml once its environment is set', async () => {
-    const r = await run(['config', 'check'], { ASANA_TOKEN: 'x', ASANA_WORKSPACE: '12345', DRIVE_TOKEN: 'y', DRIVE_SHARED_DRIVE: '0ADlITtxVptg4Uk9PVA', DRIVE_FOLDER: '1RnD_iz9aaaaaaaaaaaa' });
+    const r = await run(['config', 'check'], { ...shippedEnv, MONDAY_API_URL: '', MONDAY_PLAN: '' });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/OK — 2 connection\(s\): agency-asana \(asana\), agency-drive \(drive\)/);
+    expect(r.stdout).toMatch(/OK — 3 connection\(s\): agency-asana \(asana\), agency-monday \(monday\), agency-drive \(drive\)/);
+  });
+
+  it('names each variable of the shipped stageline.yaml that is not set, at its path', async () => {
+    const r = await run(['config', 'check'], { ...shippedEnv, MONDAY_TOKEN: '', MONDAY_WORKSPACE: '' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/connections\.1\.token \(line \d+\): environment variable MONDAY_TOKEN is not set/);
+    expect(r.stderr).toMatch(/connections\.1\.workspaces\.0 \(line \d+\): environment variable MONDAY_WORKSPACE is not set/);
+  });
+
+  it('refuses a monday.com plan in MONDAY_PLAN that monday does not sell, naming the path', async () => {
+    const r = await run(['config', 'check'], { ...shippedEnv, MONDAY_PLAN: 'platinum' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/connections\.1\.plan \(line \d+\): .*"pro"/);
   });
 
   it('lists every problem with its path and line, and exits 2', async () => {

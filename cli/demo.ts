@@ -1,42 +1,140 @@
-// `npm run demo`: a creative agency's Asana workspace and Google Drive (the simulators, unless
-// ASANA_TOKEN / DRIVE_TOKEN are set) synced through a real Temporal server into PostgreSQL, files
-// linked to the assets their tasks track, then a summary of what landed and what needs attention.
+// `npm run demo`: a creative agency's Asana workspace, monday.com account and Google Drive (the
+// simulators, unless ASANA_TOKEN / MONDAY_TOKEN / DRIVE_TOKEN are set) synced through a real Temporal
+// server into PostgreSQL, files linked to the assets their tasks and items track, the standards
+// evaluated on every tool's assets, then a summary per tool and the leadership report.
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { parse, stringify } from 'yaml';
 import { connectionSummaries, filesNeedingAttention } from '../activities/db/queries';
-import { ConfigError } from '../mapping/config';
-import { loadConfig, openRuntime } from './runtime';
+import { ConfigError, parseConfig } from '../mapping/config';
+import { openRuntime } from './runtime';
 import { describeTotals, printAttention, printSummary, syncConnections } from './output';
+import type { SyncTotals } from '../activities';
 import type { Runtime } from './runtime';
 import type { StagelineConfig } from '../mapping/config';
+
+/** The seed of every simulator: one agency, the same people, campaigns and files in each tool. */
+const SEED = 1;
+
+/** One simulated monday.com board: its id and where it keeps the stage. */
+export interface DemoBoard {
+  id: string;
+  stageSource: 'status' | 'group';
+}
+
+/** What the demo's simulators hold that an environment variable cannot say. */
+export interface DemoSimulators {
+  /** The monday simulator's boards, when it runs. */
+  mondayBoards?: DemoBoard[];
+  /** The Asana projects the simulated agency runs in Asana (the others are monday boards), when both simulators run. */
+  asanaProjects?: string[];
+}
+
+/**
+ * Campaigns in the simulated agency: at least four, so that some run on monday.com boards (one with
+ * its stage in a status column, one in groups) and the others in Asana.
+ */
+export function demoProjects(tasks: number): number {
+  return Math.max(4, Math.round(tasks / 150));
+}
+
+/**
+ * The demo's stageline.yaml: the file as written, pointed at the simulators where the environment
+ * cannot do it. A monday connection's stage sources are keyed by board id, so the simulator's boards
+ * are named and each board whose stage lives elsewhere than the `"*"` entry says gets its own entry,
+ * with the same map (the simulator's group titles are its status labels). Campaigns run on monday
+ * boards leave the Asana connection, as an agency runs each campaign in one tool. The result goes
+ * through parseConfig like any file, so a wrong edit fails with its path.
+ */
+export function demoConfigText(text: string, sims: DemoSimulators): string {
+  const doc = parse(text) as { connections?: unknown } | null;
+  const connections = Array.isArray(doc?.connections) ? (doc.connections as Record<string, unknown>[]) : [];
+  for (const c of connections) {
+    if (!c || typeof c !== 'object') continue;
+    if (c.vendor === 'asana' && sims.asanaProjects?.length) c.projects = sims.asanaProjects;
+    if (c.vendor !== 'monday' || !sims.mondayBoards?.length) continue;
+    delete c.workspaces;
+    c.boards = sims.mondayBoards.map((b) => b.id);
+    const stage = (c.stage && typeof c.stage === 'object' ? c.stage : {}) as Record<string, { from?: string; column?: string; map?: unknown }>;
+    const fallback = stage['*'] ?? Object.values(stage)[0];
+    const map = fallback?.map ?? {};
+    const column = (fallback?.from === 'status_column' && fallback.column) || 'Stage';
+    for (const b of sims.mondayBoards) {
+      const from = b.stageSource === 'status' ? 'status_column' : 'group';
+      if (stage[b.id] || stage['*']?.from === from) continue;
+      stage[b.id] = from === 'group' ? { from, map } : { from, column, map };
+    }
+    c.stage = stage;
+  }
+  return stringify(doc);
+}
+
+function vendorsIn(text: string | null): Set<string> {
+  try {
+    const doc = text === null ? null : (parse(text) as { connections?: unknown } | null);
+    return new Set((Array.isArray(doc?.connections) ? doc.connections : []).map((c: { vendor?: unknown } | null) => String(c?.vendor)));
+  } catch {
+    return new Set();
+  }
+}
 
 export async function runDemo(opts: { configPath: string; tasks: number }): Promise<number> {
   const t0 = Date.now();
   const step = (m: string) => console.error(`▸ ${m}`);
-  let stopSimulator: (() => Promise<void>) | null = null;
-  if (!process.env.ASANA_TOKEN) {
-    const { startAsanaSimulatorFromCli } = await import('../connectors/asana/simulator');
-    const sim = await startAsanaSimulatorFromCli({ port: 0, tasks: opts.tasks, seed: 1 });
-    stopSimulator = () => sim.stop();
-    process.env.ASANA_TOKEN = sim.token;
-    process.env.ASANA_WORKSPACE = sim.workspaceGid;
-    process.env.ASANA_BASE_URL = sim.baseUrl;
-    step(`Asana simulator: a creative agency with ${opts.tasks} tasks on ${sim.baseUrl}`);
-  } else step('ASANA_TOKEN is set: syncing the real Asana workspace of stageline.yaml');
-  let stopDrive: (() => Promise<void>) | null = null;
-  if (!process.env.DRIVE_TOKEN) {
-    // The same agency's Google Drive: the files behind the Asana tasks' versions, and the ones no task claims.
-    const { startDriveSimulatorFromCli } = await import('../connectors/drive/simulator');
-    const sim = await startDriveSimulatorFromCli({ port: 0, tasks: opts.tasks, seed: 1 });
-    stopDrive = () => sim.stop();
-    process.env.DRIVE_TOKEN = sim.token;
-    process.env.DRIVE_BASE_URL = sim.rootUrl;
-    process.env.DRIVE_SHARED_DRIVE = sim.sharedDriveId;
-    process.env.DRIVE_FOLDER = sim.rootFolderIds.find((id) => id !== sim.sharedDriveId) ?? sim.sharedDriveId;
-    step(`Drive simulator: the same agency's shared drive and hand-off folder on ${sim.rootUrl}`);
-  } else step('DRIVE_TOKEN is set: syncing the real Google Drive folders of stageline.yaml');
+  const stops: (() => Promise<void>)[] = [];
+  const text = existsSync(opts.configPath) ? readFileSync(opts.configPath, 'utf8') : null;
+  const vendors = vendorsIn(text);
+  const projects = demoProjects(opts.tasks);
+  const sims: DemoSimulators = {};
   try {
-    let config;
+    let asanaProjects: string[] | null = null;
+    if (!process.env.ASANA_TOKEN) {
+      const { createAsanaSimulator, generateAgency, SIM_DEFAULT_TOKEN } = await import('../connectors/asana/simulator');
+      const agency = generateAgency({ seed: SEED, tasks: opts.tasks, projects });
+      asanaProjects = agency.dataset.projects.map((p) => p.gid);
+      const sim = createAsanaSimulator({ dataset: agency, rateLimitPerMinute: null });
+      const started = await sim.start(0);
+      stops.push(() => sim.stop());
+      process.env.ASANA_TOKEN = SIM_DEFAULT_TOKEN;
+      process.env.ASANA_WORKSPACE = agency.dataset.workspace.gid;
+      process.env.ASANA_BASE_URL = started.baseUrl;
+      step(`Asana simulator: a creative agency with ${opts.tasks} tasks in ${projects} campaigns on ${started.baseUrl}`);
+    } else step('ASANA_TOKEN is set: syncing the real Asana workspace of stageline.yaml');
+    if (!process.env.MONDAY_TOKEN && vendors.has('monday')) {
+      // Half the agency's campaigns run on monday.com boards: the generator makes the first two boards
+      // one with a Stage status column and one staged by groups.
+      const { startMondaySimulatorFromCli } = await import('../connectors/monday/simulator');
+      const sim = await startMondaySimulatorFromCli({ port: 0, tasks: opts.tasks, projects, seed: SEED, boards: Math.floor(projects / 2) });
+      stops.push(() => sim.stop());
+      const boards = sim.boardIds.map((id) => sim.control.boardTruth(id)!);
+      sims.mondayBoards = boards.map((b) => ({ id: b.boardId, stageSource: b.stageSource }));
+      const onMonday = new Set(boards.map((b) => b.projectGid));
+      if (asanaProjects) sims.asanaProjects = asanaProjects.filter((gid) => !onMonday.has(gid));
+      process.env.MONDAY_TOKEN = sim.token;
+      process.env.MONDAY_API_URL = sim.endpoint;
+      process.env.MONDAY_WORKSPACE = boards[0]!.workspaceId;
+      const by = (s: 'status' | 'group') => boards.filter((b) => b.stageSource === s).map((b) => b.boardId).join(', ') || 'none';
+      step(`monday.com simulator: ${boards.length} of the same agency's campaigns run on boards (stage in a Stage column: ${by('status')}; in groups: ${by('group')}) on ${sim.endpoint}${sims.asanaProjects ? `; Asana syncs the other ${sims.asanaProjects.length}` : ''}`);
+    } else if (vendors.has('monday')) step('MONDAY_TOKEN is set: syncing the real monday.com boards of stageline.yaml');
+    if (!process.env.DRIVE_TOKEN) {
+      // The same agency's Google Drive: the files behind the tasks' and items' versions, and the ones nobody claims.
+      const { startDriveSimulatorFromCli } = await import('../connectors/drive/simulator');
+      const sim = await startDriveSimulatorFromCli({ port: 0, tasks: opts.tasks, projects, seed: SEED });
+      stops.push(() => sim.stop());
+      process.env.DRIVE_TOKEN = sim.token;
+      process.env.DRIVE_BASE_URL = sim.rootUrl;
+      process.env.DRIVE_SHARED_DRIVE = sim.sharedDriveId;
+      process.env.DRIVE_FOLDER = sim.rootFolderIds.find((id) => id !== sim.sharedDriveId) ?? sim.sharedDriveId;
+      step(`Drive simulator: the same agency's shared drive and hand-off folder on ${sim.rootUrl}`);
+    } else step('DRIVE_TOKEN is set: syncing the real Google Drive folders of stageline.yaml');
+
+    let config: StagelineConfig;
     try {
-      config = loadConfig(opts.configPath);
+      if (text === null) throw new ConfigError(opts.configPath, [{ code: 'not_found', path: [], message: `no config file at ${opts.configPath} (set --config or STAGELINE_CONFIG)` }]);
+      config = parseConfig(sims.mondayBoards || sims.asanaProjects ? demoConfigText(text, sims) : text, process.env, opts.configPath);
+      // As loadConfig does: a relative reports folder is the config file's neighbour.
+      config.reports.folder = resolve(dirname(opts.configPath), config.reports.folder);
     } catch (err) {
       if (err instanceof ConfigError) {
         console.error(err.message);
@@ -58,10 +156,14 @@ export async function runDemo(opts: { configPath: string; tasks: number }): Prom
         } else console.log(`✓ ${id}: ${describeTotals(r)}`);
       }
       console.log('');
-      for (const s of await connectionSummaries(rt.db)) {
+      const summaries = await connectionSummaries(rt.db);
+      for (const s of summaries) {
+        if (!config.connections.some((c) => c.id === s.connectionId)) continue;
         printSummary(s);
         if (s.files && s.files.total > s.files.linked) printAttention(await filesNeedingAttention(rt.db, s.connectionId, 8), s.files.total - s.files.linked);
       }
+      console.log('');
+      await printByTool(rt, config, results);
       const { printViolations } = await import('./rules');
       console.log('');
       await printViolations(rt);
@@ -73,8 +175,40 @@ export async function runDemo(opts: { configPath: string; tasks: number }): Prom
       await rt.close();
     }
   } finally {
-    await stopSimulator?.();
-    await stopDrive?.();
+    for (const stop of stops.reverse()) await stop();
+  }
+}
+
+/**
+ * One line per tool: what it holds, the API calls its sync made, the standards' open violations on
+ * its assets, what Stageline wrote into it (metrics; rules too when enforced) and what enforcing the
+ * rules would write there.
+ */
+async function printByTool(rt: Runtime, config: StagelineConfig, results: Map<string, SyncTotals | Error>): Promise<void> {
+  const ids = config.connections.map((c) => c.id);
+  const { rows } = await rt.db.query<{ id: string; assets: string; files: string; violations: string; written: Record<string, number> | null; pending: string }>(
+    `SELECT c.id,
+            (SELECT count(*) FROM core.assets a WHERE a.connection_id = c.id AND a.deleted_at IS NULL) AS assets,
+            (SELECT count(*) FROM core.files f WHERE f.connection_id = c.id AND NOT f.is_folder AND f.deleted_at IS NULL) AS files,
+            (SELECT count(*) FROM ops.violations v WHERE v.connection_id = c.id AND v.state = 'open') AS violations,
+            (SELECT jsonb_object_agg(op, n) FROM (SELECT op, count(*) AS n FROM ops.outbox o WHERE o.connection_id = c.id AND o.state = 'done' GROUP BY op) x) AS written,
+            (SELECT count(*) FROM ops.outbox o WHERE o.connection_id = c.id AND o.state = 'pending') AS pending
+       FROM ops.connections c WHERE c.id = ANY($1::text[]) ORDER BY array_position($1::text[], c.id)`,
+    [ids],
+  );
+  const { planEnforcement } = await import('../activities/enforce');
+  const plan = await planEnforcement(rt.db, config, { now: new Date().toISOString(), assumeEnforce: true });
+  console.log('By tool:');
+  for (const r of rows) {
+    const vendor = config.connections.find((c) => c.id === r.id)!.vendor;
+    const t = results.get(r.id);
+    const calls = t && !(t instanceof Error) ? Object.values(t.apiCalls).reduce((a, b) => a + b, 0) : null;
+    const holds = vendor === 'drive' ? `${r.files} files` : `${r.assets} assets`;
+    const written = Object.entries(r.written ?? {}).map(([op, n]) => `${n} ${op}`).join(', ') || 'nothing';
+    const would = new Map<string, number>();
+    for (const w of plan.writes) if (w.connectionId === r.id) would.set(w.op, (would.get(w.op) ?? 0) + 1);
+    const wouldText = [...would].map(([op, n]) => `${n} ${op}`).join(', ') || 'nothing';
+    console.log(`  ${r.id} (${vendor}): ${holds} · ${calls ?? '—'} API calls · ${r.violations} open violations · written: ${written}${Number(r.pending) ? ` (${r.pending} pending)` : ''} · enforcing would write: ${wouldText}`);
   }
 }
 
@@ -94,6 +228,11 @@ async function writeDemoReport(rt: Runtime, config: StagelineConfig): Promise<vo
   const s = r.summary.current;
   const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)} %`);
   console.log(`\nLeadership report, ${r.from} – ${r.to} vs the 4 weeks before: ${s.delivered} delivered, cycle time median ${s.cycle_time_p50_days ?? '—'} d, first-pass approval ${pct(s.first_pass_rate)}, on time ${pct(s.on_time_rate)}, compliance ${pct(s.compliance_rate)}.`);
+  const toolCsv = r.files.find((f) => basename(f) === 'by_source_tool.csv');
+  if (toolCsv) {
+    const tools = parseCsv(readFileSync(toolCsv, 'utf8'), { columns: true }) as Record<string, string>[];
+    console.log(`  by source tool: ${tools.map((t) => `${t.source_tool} ${t.delivered} delivered, ${t.live_assets} live assets`).join(' · ')}`);
+  }
   console.log(`  ${r.html}`);
   console.log(`  ${r.files.length - 1} CSV files beside it; weekly: ${config.reports.weekly ? `every ${config.reports.weekly.day} at ${config.reports.weekly.at} into ${config.reports.folder}` : 'off (stageline.yaml reports.weekly)'}`);
 }
