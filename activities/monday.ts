@@ -6,6 +6,9 @@
 // Plan:         `boards` for the configured boards (or every item board of the workspaces) and their
 //               subitems boards, in one call once known; every board's stage source, columns and
 //               labels are checked against what monday serves, with errors that name the config path.
+//               An incremental plan's `boards` call also reads each board's updates posted since the
+//               earliest window of the connection opened (one page of 100: item ids and times), kept
+//               with the board for its window.
 // Full crawl:   per board, `items_page` then `next_items_page` at the largest page the complexity
 //               budget allows (the per-item cost learnt by an earlier page is kept); for each page: the
 //               items' whole activity log (stage history, backfilled from the board's first entry),
@@ -16,10 +19,13 @@
 //               window opened: its activity log since then (changed, created, archived, deleted,
 //               restored items), its subitems board's decision changes, and the items updated since
 //               then (a new subitem touches its parent); on every board, the updates posted since then
-//               (an update does not move `updated_at`, README Behaviour 12). The items named are queued
-//               and read by id like a crawl's (archived and deleted ones come back with `state`:
-//               tombstones). Windows reach back `overlap` before the previous one ended; upserts are
-//               idempotent. A board whose last crawl is older than `reconcile_every` is crawled again.
+//               (an update does not move `updated_at`, README Behaviour 12): those the plan read, when its
+//               page reached back to the window's start and was not full, else `boards.updates` paged
+//               (Behaviour 28). The items named are queued and read by id like a crawl's (archived and
+//               deleted ones come back with `state`: tombstones). Windows reach back `overlap` before the
+//               previous one ended and close where the plan looked; upserts are idempotent. With nothing
+//               changed, a sync is the plan's one call. A board whose last crawl is older than
+//               `reconcile_every` is crawled again.
 // Daily cap:    the account's daily call count is kept in ops.state and taken before every request; a
 //               sync that would exceed it stops where it is (what was committed stays), records
 //               "daily call cap reached; resumes at <time>" on the run and the connection, and the next
@@ -29,7 +35,9 @@ import { stableId } from '../mapping/ids';
 import { emptyBatch, mergeBatches } from '../mapping/model';
 import { durationMs, roleResolver, type MondayConnectionConfig } from '../mapping/config';
 import type { LimiterRegistry } from '../connectors/limiter';
-import { AbortedRequest, ExpiredCursor, MondayClient, budgetsFor, isItemBoard, type Budgets, type ItemSelection } from '../connectors/monday/client';
+import {
+  AbortedRequest, BOARD_UPDATES_PAGE, ExpiredCursor, MondayClient, budgetsFor, isItemBoard, type BoardUpdatesPage, type Budgets, type ItemSelection,
+} from '../connectors/monday/client';
 import { ComplexityBudget, DailyCallCap, DailyCapReached, type DailyUsage } from '../connectors/monday/limits';
 import { DAILY_CALLS, ITEMS_BY_IDS_MAX, UPDATES_PER_ITEM, manifest } from '../connectors/monday/manifest';
 import {
@@ -53,8 +61,6 @@ const DRAIN_BATCH = 500;
  * today than this, a sync stops before the next unit of work (plan, page, window or drain).
  */
 const CALLS_PER_PAGE = 4;
-/** `boards.updates` page size. */
-const UPDATES_PAGE = 100;
 /** Items updated in a window, per page: a page is priced by its limit, and few items change between two syncs. */
 const UPDATED_PAGE = 50;
 
@@ -70,6 +76,18 @@ interface BoardMeta {
   subitemsUpdatedAt: string | null;
   /** When the plan asked (before the call): an incremental window may end here at the latest. */
   fetchedAt: string;
+  /**
+   * The board's updates posted from `from` to the plan, as the plan of an incremental sync read them in
+   * its `boards` call: [item id, created_at] of each, newest first; `full` when the page was full (older
+   * ones of the window may be missing). Null (or absent, in a cursor stored before) after a full plan.
+   */
+  updates?: PlannedUpdates | null;
+}
+
+interface PlannedUpdates {
+  from: string;
+  items: [string, string | null][];
+  full: boolean;
 }
 
 interface BoardList {
@@ -312,14 +330,23 @@ async function fetchBoards(
   idx: number,
   known: BoardList | null,
   problems: string[],
-): Promise<{ items: unknown[]; byId: Map<string, unknown> }> {
+  updatesFrom: string | null,
+): Promise<{ items: unknown[]; byId: Map<string, unknown>; updates: Map<string, BoardUpdatesPage> }> {
   const byId = new Map<string, unknown>();
+  const updates = new Map<string, BoardUpdatesPage>();
   const put = (list: unknown[]) => list.forEach((b) => idOf(b) && byId.set(idOf(b)!, b));
+  // An incremental plan reads each board's new updates in the same call (README Behaviours 12, 25).
+  const read = async (scope: { ids: string[] } | { workspaceIds: string[] }): Promise<unknown[]> => {
+    if (updatesFrom === null) return s.client.boards(scope);
+    const r = await s.client.boardsWithUpdates(scope, { from: updatesFrom, limit: BOARD_UPDATES_PAGE });
+    for (const [id, page] of r.updates) updates.set(id, page);
+    return r.boards;
+  };
   const configured = cfg.boards ?? [];
   if (configured.length) {
     const subs = [...new Set(configured.map((b) => known?.subitems[b]).filter((x): x is string => typeof x === 'string'))];
     try {
-      put(await s.client.boards({ ids: [...configured, ...subs] }));
+      put(await read({ ids: [...configured, ...subs] }));
     } catch (err) {
       if (!(err instanceof ConnectorError && err.kind === 'not_found')) throw err;
       // Which ids? One call each, on this error path only.
@@ -334,7 +361,7 @@ async function fetchBoards(
     }
   }
   if (cfg.workspaces?.length) {
-    const listed = await s.client.boards({ workspaceIds: cfg.workspaces });
+    const listed = await read({ workspaceIds: cfg.workspaces });
     put(listed);
     cfg.workspaces.forEach((w, j) => {
       if (!listed.some((b) => String((b as { workspace_id?: unknown }).workspace_id) === w)) {
@@ -366,7 +393,7 @@ async function fetchBoards(
       for (const id of missing) put(await s.client.boards({ ids: [id] }).catch(() => []));
     }
   }
-  return { items, byId };
+  return { items, byId, updates };
 }
 
 /** Every check of the configuration against the live boards, each naming the connection and the path. */
@@ -452,12 +479,13 @@ export async function planMonday(deps: ActivityDeps, cfg: MondayConnectionConfig
   const idx = where(deps, cfg);
   const fetchedAt = deps.clock().toISOString();
   const known = await getCursor<BoardList>(deps.db, cfg.id, streams.boards);
+  const updatesFrom = input.mode === 'incremental' ? await earliestWindow(deps, cfg, known) : null;
   const fetched = await guarded(
     deps, cfg, s, input.syncRunId,
     async () => {
       ensureCalls(deps, s);
       const problems: string[] = [];
-      const r = await fetchBoards(s, cfg, idx, known, problems);
+      const r = await fetchBoards(s, cfg, idx, known, problems, updatesFrom);
       return { ...r, problems };
     },
     () => null,
@@ -466,7 +494,7 @@ export async function planMonday(deps: ActivityDeps, cfg: MondayConnectionConfig
     // The day's calls are spent: the boards of the last plan, so each scope can say so and stop.
     return scopesOf(deps, cfg, input.mode, known?.boards ?? []);
   }
-  const { items, byId } = fetched;
+  const { items, byId, updates } = fetched;
   const problems = [...fetched.problems, ...checkBoards(cfg, idx, items, byId)];
   const batch = emptyBatch();
   const list: BoardList = { boards: [], subitems: {} };
@@ -489,6 +517,7 @@ export async function planMonday(deps: ActivityDeps, cfg: MondayConnectionConfig
           updatedAt: updatedAtOf(raw),
           subitemsUpdatedAt: subRaw ? updatedAtOf(subRaw) : null,
           fetchedAt,
+          updates: updatesFrom !== null && updates.has(id) ? plannedUpdates(updatesFrom, updates.get(id)!) : null,
         };
         await setCursor(tx, cfg.id, streams.board(id), meta);
         if (stateOf(raw) === 'active') list.boards.push(id);
@@ -503,6 +532,32 @@ export async function planMonday(deps: ActivityDeps, cfg: MondayConnectionConfig
   const inactive = items.filter((b) => stateOf(b) !== 'active').length;
   if (inactive) deps.log.info('monday.com boards not active are archived projects and are not read', { connection: cfg.id, boards: inactive });
   return scopesOf(deps, cfg, input.mode, list.boards);
+}
+
+/**
+ * Where the earliest incremental window of the connection's boards opens (its watermark − overlap), for
+ * the plan to read every board's updates from there in its `boards` call; null when no board has a
+ * window yet (every board is crawled).
+ */
+async function earliestWindow(deps: ActivityDeps, cfg: MondayConnectionConfig, known: BoardList | null): Promise<string | null> {
+  let earliest: number | null = null;
+  for (const b of known?.boards ?? []) {
+    const wm = await getCursor<Watermark>(deps.db, cfg.id, streams.changes(b));
+    const at = wm ? Date.parse(wm.at) : NaN;
+    if (Number.isFinite(at)) earliest = Math.min(earliest ?? at, at);
+  }
+  return earliest === null ? null : iso(earliest - durationMs(cfg.overlap));
+}
+
+/** What pull() needs of a board's updates page: the item and time of each. */
+function plannedUpdates(from: string, page: BoardUpdatesPage): PlannedUpdates {
+  const items: [string, string | null][] = [];
+  for (const u of page.updates) {
+    const rec = u as { item_id?: unknown; created_at?: unknown };
+    const item = typeof rec.item_id === 'string' || typeof rec.item_id === 'number' ? String(rec.item_id) : null;
+    if (item !== null) items.push([item, typeof rec.created_at === 'string' ? rec.created_at : null]);
+  }
+  return { from, items, full: page.full };
 }
 
 async function scopesOf(deps: ActivityDeps, cfg: MondayConnectionConfig, mode: 'full' | 'incremental', boards: string[]): Promise<Scope[]> {
@@ -815,7 +870,6 @@ export async function pullMondayChanges(deps: ActivityDeps, cfg: MondayConnectio
 }
 
 async function pull(deps: ActivityDeps, cfg: MondayConnectionConfig, s: MondaySession, syncRunId: string, board: string, wm: Watermark): Promise<{ recrawl: boolean; queued: number; events: number }> {
-  ensureCalls(deps, s);
   const bc = await boardContext(deps, cfg, board);
   const meta = bc.meta;
   const startedAt = deps.clock().toISOString();
@@ -832,6 +886,12 @@ async function pull(deps: ActivityDeps, cfg: MondayConnectionConfig, s: MondaySe
   // Behaviour 25): its log names the items; its subitems board's log the approval rounds decided.
   const boardChanged = after(meta.updatedAt);
   const subChanged = meta.subitemsBoardId !== null && after(meta.subitemsUpdatedAt);
+  // The updates the plan read in its `boards` call answer for this window when they reach back to its
+  // start and the page was not full (README Behaviour 28); the window closes at the plan (`closes`),
+  // so what was posted after the plan is in the next window.
+  const planned = meta.updates ?? null;
+  const fromPlan = planned !== null && !planned.full && Date.parse(planned.from) <= Date.parse(from);
+  if (boardChanged || subChanged || !fromPlan) ensureCalls(deps, s);
   if (boardChanged || subChanged) {
     const [log, subLog] = await settle<[unknown[], unknown[]]>([
       s.client.allActivityLogs(board, { from }),
@@ -867,14 +927,27 @@ async function pull(deps: ActivityDeps, cfg: MondayConnectionConfig, s: MondaySe
   } else counts['monday.boards_unchanged'] = 1;
 
   // Updates (comments) posted since the window opened: they leave `updated_at` alone (Behaviour 12).
-  for (let p = 1; ; p++) {
-    const updates = await s.client.boardUpdates(board, { from, limit: UPDATES_PAGE, page: p });
-    events += updates.length;
-    for (const u of updates) {
-      const item = (u as { item_id?: unknown }).item_id;
-      if (typeof item === 'string' || typeof item === 'number') want(String(item));
+  if (fromPlan) {
+    // monday serves `created_at` to the second: compared from the second the window opens in, so an
+    // update in that second is kept (the windows overlap anyway, and upserts are idempotent).
+    const opens = Math.floor(Date.parse(from) / 1000) * 1000;
+    for (const [item, at] of planned.items) {
+      const t = at === null ? NaN : Date.parse(at);
+      if (Number.isFinite(t) && t < opens) continue;
+      events++;
+      want(item);
     }
-    if (updates.length < UPDATES_PAGE) break;
+    counts['monday.updates_from_plan'] = 1;
+  } else {
+    for (let p = 1; ; p++) {
+      const updates = await s.client.boardUpdates(board, { from, limit: BOARD_UPDATES_PAGE, page: p });
+      events += updates.length;
+      for (const u of updates) {
+        const item = (u as { item_id?: unknown }).item_id;
+        if (typeof item === 'string' || typeof item === 'number') want(String(item));
+      }
+      if (updates.length < BOARD_UPDATES_PAGE) break;
+    }
   }
 
   const items: QueueItem[] = [...ids].map(([externalId, detail]) => ({ externalId, needs: ['item'], detail }));

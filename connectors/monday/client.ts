@@ -9,7 +9,7 @@ import type { ConnectorClientOptions } from '../index';
 import { AbortedRequest } from '../asana/client';
 import { CallCounter, ConnectorError, type ConnectorErrorKind } from '../types';
 import {
-  ACTIVITY_LOGS, BOARDS, BOARD_UPDATES, CHANGE_MULTIPLE_COLUMN_VALUES, CREATE_COLUMN, CREATE_STATUS_COLUMN, CREATE_UPDATE, ITEMS_BY_IDS,
+  ACTIVITY_LOGS, BOARDS, BOARDS_WITH_UPDATES, BOARD_UPDATES, CHANGE_MULTIPLE_COLUMN_VALUES, CREATE_COLUMN, CREATE_STATUS_COLUMN, CREATE_UPDATE, ITEMS_BY_IDS,
   ITEMS_PAGE, ITEM_UPDATES_PAGE, ME, MOVE_ITEM_TO_GROUP, NEXT_ITEMS_PAGE, USERS,
 } from './documents';
 import {
@@ -269,6 +269,21 @@ export interface ItemSelection {
   subitemColumns?: string[];
 }
 
+/** One page of a board's updates as boardsWithUpdates reads it. */
+export interface BoardUpdatesPage {
+  /** `{ id, item_id, created_at }`, newest first. */
+  updates: unknown[];
+  /** As many as asked: older updates of the window may be on further pages. */
+  full: boolean;
+}
+
+/**
+ * Updates per page (boardsWithUpdates, boardUpdates). The SDL's default is 25 and states no maximum;
+ * monday's changelog (API 2025-01: "the updates query will return a maximum of 100 updates per page")
+ * caps the root `updates` query at 100, so a nested `Board.updates` is assumed to cap there too [U].
+ */
+export const BOARD_UPDATES_PAGE = 100;
+
 export interface ActivityLogQuery {
   /** ISO 8601 bounds. */
   from?: string;
@@ -363,30 +378,62 @@ export class MondayClient {
   }
 
   /**
-   * https://developer.monday.com/api-reference/reference/boards — boards by id (one call), or every
-   * board of the workspaces (page-numbered by BOARDS_PAGE until a short page), any state, with groups
-   * and columns. Subitem boards (`type: sub_items_board`) come too; `isItemBoard` tells them apart.
-   * Ids that come back with no board are a `not_found` naming them (a deleted board, a typo, a board not
-   * shared with the token: monday answers those with an empty list, not an error).
+   * https://developer.monday.com/api-reference/reference/boards — boards by id (one call for up to
+   * BOARDS_PAGE ids), or every board of the workspaces (page-numbered by BOARDS_PAGE until a short
+   * page), any state, with groups and columns. Subitem boards (`type: sub_items_board`) come too;
+   * `isItemBoard` tells them apart. Ids that come back with no board are a `not_found` naming them (a
+   * deleted board, a typo, a board not shared with the token: monday answers those with an empty list,
+   * not an error).
    */
   async boards(scope: { ids: string[] } | { workspaceIds: string[] }): Promise<unknown[]> {
+    return this.listBoards('query boards', BOARDS, scope, {});
+  }
+
+  /**
+   * https://developer.monday.com/api-reference/reference/updates — boards as `boards` reads them, each
+   * with one page of its updates posted from `from` (`id item_id created_at`, newest first), in the same
+   * calls. The boards come back without `updates`; `updates` maps each board id to its page and whether
+   * the page was full (then older updates of the window may be missing: page them with boardUpdates).
+   */
+  async boardsWithUpdates(scope: { ids: string[] } | { workspaceIds: string[] }, q: { from: string; limit?: number }): Promise<{ boards: unknown[]; updates: Map<string, BoardUpdatesPage> }> {
+    if (!Number.isFinite(Date.parse(q.from))) throw new ConnectorError('invalid_config', `monday.com boardsWithUpdates: from ${JSON.stringify(q.from)} is not an ISO time`);
+    const limit = q.limit ?? BOARD_UPDATES_PAGE;
+    if (!Number.isInteger(limit) || limit < 1 || limit > BOARD_UPDATES_PAGE) throw new ConnectorError('invalid_config', `monday.com boardsWithUpdates: updates limit ${limit}: expected 1 to ${BOARD_UPDATES_PAGE}`);
+    const served = await this.listBoards('query boards+updates', BOARDS_WITH_UPDATES, scope, { updatesFrom: q.from, updatesLimit: limit });
+    const boards: unknown[] = [];
+    const updates = new Map<string, BoardUpdatesPage>();
+    for (const raw of served) {
+      const { updates: list, ...board } = raw as { updates?: unknown };
+      boards.push(board);
+      const id = idOf(raw);
+      if (id === null) continue;
+      const page = listOf(list ?? [], 'query boards+updates');
+      updates.set(id, { updates: page, full: page.length >= limit });
+    }
+    return { boards, updates };
+  }
+
+  private async listBoards(op: string, document: string, scope: { ids: string[] } | { workspaceIds: string[] }, extra: Record<string, unknown>): Promise<unknown[]> {
     if ('ids' in scope) {
       const ids = uniqueIds('board id', scope.ids);
-      if (ids.length === 0) return [];
-      const { data } = await this.exec<{ boards?: unknown[] | null }>('query boards', BOARDS, { ids, limit: ids.length, page: 1 }, 'read');
-      const boards = listOf(data.boards, 'query boards');
+      const boards: unknown[] = [];
+      for (let i = 0; i < ids.length; i += BOARDS_PAGE) {
+        const chunk = ids.slice(i, i + BOARDS_PAGE);
+        const { data } = await this.exec<{ boards?: unknown[] | null }>(op, document, { ids: chunk, limit: chunk.length, page: 1, ...extra }, 'read');
+        boards.push(...listOf(data.boards, op));
+      }
       const seen = new Set(boards.map((b) => idOf(b)));
       const missing = ids.filter((id) => !seen.has(id));
       if (missing.length) {
-        throw new ConnectorError('not_found', `monday.com board${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: not found, deleted, or not shared with the token's user`, { endpoint: 'query boards' });
+        throw new ConnectorError('not_found', `monday.com board${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: not found, deleted, or not shared with the token's user`, { endpoint: op });
       }
       return boards;
     }
     const workspaceIds = uniqueIds('workspace id', scope.workspaceIds);
     const out: unknown[] = [];
     for (let page = 1; ; page++) {
-      const { data } = await this.exec<{ boards?: unknown[] | null }>('query boards', BOARDS, { workspaceIds, limit: BOARDS_PAGE, page }, 'read');
-      const boards = listOf(data.boards, 'query boards');
+      const { data } = await this.exec<{ boards?: unknown[] | null }>(op, document, { workspaceIds, limit: BOARDS_PAGE, page, ...extra }, 'read');
+      const boards = listOf(data.boards, op);
       out.push(...boards);
       if (boards.length < BOARDS_PAGE) return out;
     }
@@ -471,7 +518,7 @@ export class MondayClient {
       if (v !== undefined && !Number.isFinite(Date.parse(v))) throw new ConnectorError('invalid_config', `monday.com boardUpdates: ${k} ${JSON.stringify(v)} is not an ISO time`);
     }
     const { data } = await this.exec<{ boards?: { updates?: unknown[] | null }[] | null }>(
-      'query boards.updates', BOARD_UPDATES, { board: [boardId], from: q.from, limit: q.limit ?? 100, page: q.page ?? 1, ...(q.to ? { to: q.to } : {}) }, 'read',
+      'query boards.updates', BOARD_UPDATES, { board: [boardId], from: q.from, limit: q.limit ?? BOARD_UPDATES_PAGE, page: q.page ?? 1, ...(q.to ? { to: q.to } : {}) }, 'read',
     );
     const board = listOf(data.boards, 'query boards.updates')[0] as { updates?: unknown[] | null } | undefined;
     if (!board) throw new ConnectorError('not_found', `monday.com board ${boardId}: not found, deleted, or not shared with the token's user`, { endpoint: 'query boards.updates' });

@@ -4,7 +4,7 @@
 // and a whole simulated board read and normalized, equal to the simulator's ground truth.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { RateLimiter } from '../limiter';
 import { CallCounter, ConnectorError, type ConnectorErrorKind } from '../types';
 import {
@@ -443,6 +443,38 @@ describe('against the monday simulator: a board read page by page and normalized
     expect(page.items.map((i) => (i as { id: string }).id)).toEqual([changed]);
     const updates = await client.boardUpdates(bt.boardId, { from: before });
     expect(updates.map((u) => [(u as { id: string }).id, (u as { item_id: string }).item_id])).toEqual([[updateId, commented]]);
+  });
+
+  it('boards with their updates since a time, in one call: the same boards, each board\'s page of updates, priced boards × updates limit', async () => {
+    // A simulator of its own: no update another test posted is in the window.
+    const sim = createMondaySimulator({ generate: { seed: 8, tasks: 60, projects: 2 } });
+    const { endpoint } = await sim.start();
+    onTestFinished(() => sim.stop());
+    const client = new MondayClient({ token: SIM_DEFAULT_TOKEN, baseUrl: endpoint, limiter: new RateLimiter(600_000, 8) });
+    const boards = [...sim.control.truth.boards.values()];
+    const ids = boards.flatMap((b) => [b.boardId, b.subitemsBoardId]);
+    const [a, b] = boards;
+    const items = (board: string) => [...sim.control.truth.items.values()].filter((t) => t.boardId === board && t.state === 'active').map((t) => t.itemId);
+    const since = new Date(Date.now() - 1000).toISOString();
+    const onA = sim.control.addUpdate(items(a!.boardId)[0]!, 'Crop is off by a few pixels.');
+    const onB = items(b!.boardId).slice(0, 3).map((item) => [item, sim.control.addUpdate(item, 'Approved from our side.')] as const);
+
+    const plain = await client.boards({ ids });
+    const withUpdates = await client.boardsWithUpdates({ ids }, { from: since, limit: 3 });
+    // The boards as `boards` serves them, with no `updates` left on them.
+    expect(withUpdates.boards).toEqual(plain);
+    const page = (id: string) => withUpdates.updates.get(id)!;
+    expect(page(a!.boardId)).toEqual({ updates: [{ id: onA, item_id: items(a!.boardId)[0], created_at: expect.any(String) }], full: false });
+    // Newest first; three asked, three there: full (older ones of the window may be on the next page).
+    expect(page(b!.boardId).updates.map((u) => [(u as { item_id: string }).item_id, (u as { id: string }).id])).toEqual([...onB].reverse());
+    expect(page(b!.boardId).full).toBe(true);
+    expect(page(a!.subitemsBoardId)).toEqual({ updates: [], full: false });
+    expect(client.counter.toJSON()).toEqual({ 'query boards': 1, 'query boards+updates': 1 });
+    // Nested lists multiply: each board pays for its updates list (1) and `limit` × (id item_id created_at).
+    const points = client.points.toJSON();
+    expect(points['query boards+updates']! - points['query boards']!).toBe(ids.length * (1 + 3 * 3));
+    await failure(client.boardsWithUpdates({ ids }, { from: 'yesterday' }), 'invalid_config');
+    await failure(client.boardsWithUpdates({ ids }, { from: since, limit: 500 }), 'invalid_config');
   });
 
   for (const source of ['status', 'group'] as const) {

@@ -73,18 +73,39 @@ export const ME = `query StagelineMe {
   me { id name email account { id slug tier is_during_trial plan { tier } } }
 }`;
 
+/** What the plan reads of a board: its groups and columns (status labels are in `settings_str`). */
+const BOARD = `fragment StagelineBoard on Board {
+  id name state board_kind type workspace_id description created_at updated_at url
+  groups { id title color position archived deleted }
+  columns { id title type archived settings_str }
+}`;
+
 /**
  * Boards by id or by workspace, any state (archived and deleted boards become archived projects), with
- * their groups and columns (status labels are in `settings_str`).
+ * their groups and columns.
  */
 export const BOARDS = `query StagelineBoards($ids: [ID!], $workspaceIds: [ID], $limit: Int!, $page: Int!) {
   ${COMPLEXITY_FIELDS}
+  boards(ids: $ids, workspace_ids: $workspaceIds, limit: $limit, page: $page, state: all) { ...StagelineBoard }
+}
+${BOARD}`;
+
+/**
+ * BOARDS plus, per board, one page of the updates posted from `$updatesFrom` (newest first), with only
+ * what names their items: the plan of an incremental sync learns which items got new comments in the
+ * same call that tells which boards changed, so a board where nothing happened costs no call of its
+ * own (an update does not move `updated_at`: README Behaviours 12). A separate document rather than
+ * `@include(if:)` on BOARDS: monday's pricing of skipped fields is not documented [U], and nested
+ * lists multiply (boards × updates limit × 3 fields: about 300 points a board at 100 updates).
+ */
+export const BOARDS_WITH_UPDATES = `query StagelineBoardsWithUpdates($ids: [ID!], $workspaceIds: [ID], $limit: Int!, $page: Int!, $updatesFrom: ISO8601DateTime!, $updatesLimit: Int!) {
+  ${COMPLEXITY_FIELDS}
   boards(ids: $ids, workspace_ids: $workspaceIds, limit: $limit, page: $page, state: all) {
-    id name state board_kind type workspace_id description created_at updated_at url
-    groups { id title color position archived deleted }
-    columns { id title type archived settings_str }
+    ...StagelineBoard
+    updates(from_date: $updatesFrom, limit: $updatesLimit) { id item_id created_at }
   }
-}`;
+}
+${BOARD}`;
 
 /**
  * The first page of a board's items, optionally filtered (`query_params`: `updatedItemsSince`), with
@@ -190,6 +211,6 @@ export const MOVE_ITEM_TO_GROUP = `mutation StagelineMoveItemToGroup($item: ID!,
 
 /** Every document, by name, for the schema test. */
 export const DOCUMENTS = {
-  ME, BOARDS, ITEMS_PAGE, NEXT_ITEMS_PAGE, ITEMS_BY_IDS, ITEM_UPDATES_PAGE, BOARD_UPDATES, USERS, ACTIVITY_LOGS,
+  ME, BOARDS, BOARDS_WITH_UPDATES, ITEMS_PAGE, NEXT_ITEMS_PAGE, ITEMS_BY_IDS, ITEM_UPDATES_PAGE, BOARD_UPDATES, USERS, ACTIVITY_LOGS,
   CHANGE_MULTIPLE_COLUMN_VALUES, CREATE_UPDATE, CREATE_COLUMN, CREATE_STATUS_COLUMN, MOVE_ITEM_TO_GROUP,
 } as const;
