@@ -153,12 +153,13 @@ export async function runDemo(opts: { configPath: string; tasks: number }): Prom
         if (r instanceof Error) {
           failed = true;
           console.log(`✗ ${id}: ${r.cause instanceof Error ? r.cause.message : r.message}`);
-        } else console.log(`✓ ${id}: ${describeTotals(r)}`);
+        } else console.log(`✓ ${id}: ${describeTotals(r, config.connections.find((c) => c.id === id)?.vendor === 'monday' ? 'items' : 'tasks')}`);
       }
       console.log('');
-      const summaries = await connectionSummaries(rt.db);
-      for (const s of summaries) {
-        if (!config.connections.some((c) => c.id === s.connectionId)) continue;
+      const summaries = new Map((await connectionSummaries(rt.db)).map((s) => [s.connectionId, s]));
+      for (const c of config.connections) {
+        const s = summaries.get(c.id);
+        if (!s) continue;
         printSummary(s);
         if (s.files && s.files.total > s.files.linked) printAttention(await filesNeedingAttention(rt.db, s.connectionId, 8), s.files.total - s.files.linked);
       }

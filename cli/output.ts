@@ -54,14 +54,15 @@ export async function syncConnections(rt: Runtime, ids: string[], mode: 'full' |
   return out;
 }
 
-export function describeTotals(t: SyncTotals): string {
+/** One sync's totals in a line; `records` is what the tool calls its records (tasks in Asana, items on monday.com). */
+export function describeTotals(t: SyncTotals, records = 'tasks'): string {
   const c = t.counts;
   const written = (k: string) => (c[`${k}.inserted`] ?? 0) + (c[`${k}.updated`] ?? 0);
   const calls = Object.values(t.apiCalls).reduce((a, b) => a + b, 0);
   const read =
     c.files !== undefined || c['files.inserted'] !== undefined
       ? `${c.files ?? 0} files read; written: ${written('files')} files, ${written('file_revisions')} revisions, ${written('file_comments')} comments`
-      : `${c.tasks ?? 0} tasks read; written: ${written('assets')} assets, ${written('versions')} versions, ${written('comments')} comments, ${written('decisions')} decisions, ${written('transitions')} stage transitions`;
+      : `${c.tasks ?? 0} ${records} read; written: ${written('assets')} assets, ${written('versions')} versions, ${written('comments')} comments, ${written('decisions')} decisions, ${written('transitions')} stage transitions`;
   const linking = c['linking.files']
     ? `; linking: ${c['linking.linked'] ?? 0} of ${c['linking.files']} files linked (${c['linking.explicit'] ?? 0} explicitly, ${c['linking.byName'] ?? 0} by name), ${c['linking.orphans'] ?? 0} orphaned, ${c['linking.misnamed'] ?? 0} misnamed, ${c['linking.conflicts'] ?? 0} conflicts`
     : '';
