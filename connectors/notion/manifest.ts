@@ -111,8 +111,9 @@ export const LIMITS = {
 export const TIMEOUT_MS = 60_000;
 
 /**
- * Relation and people values carry at most this many entries inline in a page object; a longer list
- * says `has_more: true` and the rest is read with `GET /v1/pages/{id}/properties/{property_id}`
- * (engineering-facts.md §7.3: "about 25" [U]).
+ * Title, rich-text, people and relation values carry at most this many items inline in a page object;
+ * a relation says `has_more: true`, the others say nothing, and the rest is read with
+ * `GET /v1/pages/{id}/properties/{property_id}` (engineering-facts.md §7.3: "about 25" [U]; the
+ * simulator cuts all four at 25, simulator/README.md "Page objects").
  */
 export const INLINE_LIST_CAP = 25;

@@ -13,6 +13,7 @@ import {
   emptyBatch, toIssues, type Batch, type DecisionKind, type FieldValue, type Issue, type Normalized, type Person,
 } from '../../mapping/model';
 import { readStamp } from '../stamp';
+import { INLINE_LIST_CAP } from './manifest';
 import {
   NotionCommentRaw, NotionDataSourceRaw, NotionPageRaw, NotionPropertyItemRaw, type PROPERTY_VALUES, inTrash, isReadType, plainText, propertyValue,
   type NotionFileRaw, type NotionPropertyConfigRaw, type NotionPropertyType, type NotionPropertyValueRaw,
@@ -89,8 +90,8 @@ export interface PageBundle {
   /** The page's comments (`GET /v1/comments?block_id=<page>`, all pages of the list). */
   comments?: unknown[];
   /**
-   * Whole lists of relation and people properties whose inline value said `has_more` (property id →
-   * the items of `GET /v1/pages/{id}/properties/{property_id}`); they replace the inline value.
+   * Whole lists of title, rich-text, people and relation properties the page object may have cut
+   * (property id → the items of `GET /v1/pages/{id}/properties/{property_id}`); they replace the inline value.
    */
   propertyItems?: Readonly<Record<string, readonly unknown[]>>;
 }
@@ -104,7 +105,11 @@ export interface PageReport {
   unknownUsers: string[];
   /** Related page ids per relation property: the model has no asset-to-asset relation (also in `fields`). */
   relations: { propertyId: string; propertyName: string; pageIds: string[] }[];
-  /** Relation and people properties that said `has_more` and whose whole list was not in the bundle. */
+  /**
+   * Title, rich-text, people and relation properties that said `has_more`, or filled the inline cap
+   * without saying (only relations say), and whose whole list was not in the bundle: fetch them with
+   * `propertyItems` and normalize again.
+   */
   truncated: { propertyId: string; propertyName: string }[];
   /** Comments Stageline wrote itself (stamped): its own echo, not feedback. */
   ownComments: number;
@@ -199,6 +204,9 @@ export function normalizePageBundle(bundle: PageBundle, ctx: NotionNormalizeCont
   return normalizePage(bundle, ctx).batch;
 }
 
+/** Property types whose values a page object cuts at INLINE_LIST_CAP items; the property-item endpoint has them all. */
+const LIST_TYPES: ReadonlySet<string> = new Set(['title', 'rich_text', 'people', 'relation']);
+
 /** A parsed property value, by type. */
 type Parsed = { [T in NotionPropertyType]: { type: T; id: string; name: string; value: z.infer<(typeof PROPERTY_VALUES)[T]>; hasMore: boolean } }[NotionPropertyType];
 
@@ -235,7 +243,10 @@ export function normalizePage(bundle: PageBundle, ctx: NotionNormalizeContext): 
       issues.push(...toIssues(v.error, ['properties', name, prop.type]));
       continue;
     }
-    const hasMore = full === undefined && prop.has_more === true;
+    // Page objects carry at most INLINE_LIST_CAP items of these lists; relations add `has_more`, the
+    // others say nothing, so a full inline list may be cut (simulator README "Page objects" [U]).
+    const inline = (v.data as unknown[] | null)?.length ?? 0;
+    const hasMore = full === undefined && LIST_TYPES.has(prop.type) && (prop.has_more === true || (prop.has_more === undefined && inline >= INLINE_LIST_CAP));
     if (hasMore) report.truncated.push({ propertyId: prop.id, propertyName: name });
     props.push({ type: prop.type, id: prop.id, name, value: v.data, hasMore } as Parsed);
   }

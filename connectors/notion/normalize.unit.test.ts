@@ -248,6 +248,17 @@ describe('pages', () => {
     expect(wrong.rejected[0]!.issues[0]).toMatchObject({ path: ['properties', 'Client', 'relation', 'items', 0, 'type'] });
   });
 
+  it('a rich-text value that fills the inline cap may be cut: reported until its items replace it', () => {
+    const long = copy(fixture('page-full')) as { properties: { Brief: { rich_text: unknown[] } } };
+    const run = (n: number) => ({ type: 'text', text: { content: `part ${n} `, link: null }, annotations: {}, plain_text: `part ${n} `, href: null });
+    long.properties.Brief.rich_text = Array.from({ length: 25 }, (_, i) => run(i));
+    expect(normalizePage({ page: long }, ctx()).report.truncated).toEqual([{ propertyId: 'Br%3Bf', propertyName: 'Brief' }]);
+    const items = Array.from({ length: 30 }, (_, i) => ({ object: 'property_item', id: 'Br%3Bf', type: 'rich_text', rich_text: run(i) }));
+    const whole = normalizePage({ page: long, propertyItems: { 'Br%3Bf': items } }, ctx());
+    expect(whole.report.truncated).toEqual([]);
+    expect(whole.batch.assets[0]!.fields.Brief).toBe(Array.from({ length: 30 }, (_, i) => `part ${i} `).join(''));
+  });
+
   it('users the context does not know are persons without email, listed for the engine to fetch', () => {
     const { batch, report } = normalizePage({ page: fixture('page-trashed') }, ctx({ users: new Map() }));
     expect(report.unknownUsers).toEqual([DANA]);
