@@ -163,6 +163,24 @@ simulate
     await sim.stop();
   });
 
+simulate
+  .command('notion')
+  .description('a Notion API simulator holding the same agency\'s assets as databases (same --tasks and --seed as `simulate asana`)')
+  .option('--tasks <n>', 'tasks of the agency the workspace belongs to (50–100000)', (v) => Number(v), 500)
+  .option('--port <p>', 'port (0 = any free port)', (v) => Number(v), 4040)
+  .option('--seed <s>', 'generator seed', (v) => Number(v), 1)
+  .addOption(new Option('--databases <n>', 'campaign databases (default: one per project of the agency)').argParser((v) => Number(v)))
+  .addOption(new Option('--bulk-pages <n>', 'pages of an extra "Asset archive" data source (over 10000 meets the per-query row cap)').argParser((v) => Number(v)))
+  .addOption(new Option('--rate-limit <perSecond>', 'average requests per second per token, bursts of 10 (Notion: 3; 0 = unlimited)').argParser((v) => Number(v)))
+  .action(async (opts: { tasks: number; port: number; seed: number; databases?: number; bulkPages?: number; rateLimit?: number }) => {
+    const { startNotionSimulatorFromCli, DEFAULT_RATE_LIMIT } = await import('../connectors/notion/simulator');
+    const rateLimit = opts.rateLimit === undefined ? DEFAULT_RATE_LIMIT : opts.rateLimit === 0 ? null : { perSecond: opts.rateLimit, burst: DEFAULT_RATE_LIMIT.burst };
+    const sim = await startNotionSimulatorFromCli({ port: opts.port, tasks: opts.tasks, seed: opts.seed, databases: opts.databases, bulkPages: opts.bulkPages, rateLimit });
+    console.log(`Notion simulator: baseUrl ${sim.baseUrl} (new Client({ auth, baseUrl })), token: ${sim.token}; data sources: ${sim.dataSourceIds.join(' ')}; Ctrl-C to stop`);
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    await sim.stop();
+  });
+
 const rules = program.command('rules').description('the standards of stageline.yaml: what they find, what they would write');
 rules
   .command('preview')
