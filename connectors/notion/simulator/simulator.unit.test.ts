@@ -292,6 +292,25 @@ describe('changes, trash and writes', () => {
   });
 });
 
+describe('control surface over HTTP', () => {
+  it('edits a page as a person, reads its truth and counts calls per endpoint under /_sim/', async () => {
+    const s = await start();
+    try {
+      const t = [...s.sim.control.truth().pages.values()].find((p) => !p.inTrash && p.stage !== 'Delivered') as { pageId: string };
+      const post = (path: string, body: unknown) => fetch(`${s.baseUrl}/_sim/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      expect((await post(`pages/${t.pageId}/stage`, { stage: 'Delivered' })).status).toBe(200);
+      expect(((await post(`pages/${t.pageId}/stage`, { stage: 'Shipped' })).status)).toBe(400);
+      const truth = (await (await fetch(`${s.baseUrl}/_sim/truth/pages/${t.pageId}`)).json()) as { stage: string; lastEditedTime: string };
+      expect(truth).toMatchObject({ stage: 'Delivered', lastEditedTime: '2026-11-21T09:00:00.000Z' });
+      await s.notion.pages.retrieve({ page_id: t.pageId });
+      const calls = (await (await fetch(`${s.baseUrl}/_sim/calls`)).json()) as { byEndpoint: Record<string, number> };
+      expect(calls.byEndpoint).toEqual({ 'GET /v1/pages/{id}': 1 });
+    } finally {
+      await s.sim.stop();
+    }
+  });
+});
+
 describe('limits and faults', () => {
   it('answers 429 rate_limited with an integer Retry-After and the reason once a token\'s burst is spent, and admits it again after the wait', async () => {
     const s = await start({ rateLimit: { perSecond: 1, burst: 2 } });
