@@ -89,7 +89,7 @@ connections:
     expect(literal).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ path: 'connections.0.token', code: 'secret_in_file' }),
-        expect.objectContaining({ path: 'connections.1.vendor', message: 'unknown vendor (expected: asana, drive, monday)' }),
+        expect.objectContaining({ path: 'connections.1.vendor', message: 'unknown vendor (expected: asana, drive, monday, notion)' }),
       ]),
     );
   });

@@ -213,7 +213,7 @@ export const NotionConnectionConfig = z.strictObject({
 });
 export type NotionConnectionConfig = z.infer<typeof NotionConnectionConfig>;
 
-export const ConnectionConfig = z.discriminatedUnion('vendor', [AsanaConnectionConfig, DriveConnectionConfig, MondayConnectionConfig]);
+export const ConnectionConfig = z.discriminatedUnion('vendor', [AsanaConnectionConfig, DriveConnectionConfig, MondayConnectionConfig, NotionConnectionConfig]);
 export type ConnectionConfig = z.infer<typeof ConnectionConfig>;
 
 /**
@@ -284,8 +284,8 @@ function crossFieldIssues(data: unknown): Issue[] {
       seen.set(conn.id, i);
     }
     const stageMaps: { path: (string | number)[]; map: unknown }[] = [];
-    if (conn.vendor === 'monday') {
-      issues.push(...mondayIssues(conn, i));
+    if (conn.vendor === 'monday' || conn.vendor === 'notion') {
+      issues.push(...(conn.vendor === 'monday' ? mondayIssues(conn, i) : notionIssues(conn, i)));
       if (conn.stage && typeof conn.stage === 'object') {
         for (const [board, source] of Object.entries(conn.stage)) stageMaps.push({ path: ['connections', i, 'stage', board, 'map'], map: (source as { map?: unknown } | null)?.map });
       }
@@ -343,6 +343,48 @@ function mondayIssues(conn: Record<string, unknown>, i: number): Issue[] {
   const version = conn.api_version;
   if (typeof version === 'string' && /^\d{4}-\d{2}$/.test(version) && version > MONDAY_NEWEST_API_VERSION) {
     issues.push({ code: 'custom', path: at('api_version'), message: `${name}: API version ${version} is newer than ${MONDAY_NEWEST_API_VERSION}, the version the connector's queries are checked against (2027-01 changes activity_logs)` });
+  }
+  return issues;
+}
+
+/**
+ * A Notion connection's checks that need no API call: every stage entry names one of its databases or
+ * data sources (or is `*`); every database has a stage entry (its own, one of its data sources', or
+ * `*`); the overlap is at least a minute, since Notion keeps `last_edited_time` to the minute
+ * (vendor-apis.md §3.4; the simulator rounds the same way) and a shorter window would miss an edit
+ * made earlier in the minute a sync looked. What needs the live schema (the property, its options,
+ * databases not shared with the integration) is checked at plan time (activities/notion.ts) and by
+ * `stageline config check --live`, with the same paths.
+ */
+function notionIssues(conn: Record<string, unknown>, i: number): Issue[] {
+  const issues: Issue[] = [];
+  const at = (...path: (string | number)[]) => ['connections', i, ...path];
+  const name = typeof conn.id === 'string' ? `connection "${conn.id}"` : `connections.${i}`;
+  const ids = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').map((x) => notionDashed(x.trim().toLowerCase())) : []);
+  const databases = ids(conn.databases);
+  const dataSources = ids(conn.data_sources);
+  const stage = conn.stage && typeof conn.stage === 'object' && !Array.isArray(conn.stage) ? (conn.stage as Record<string, unknown>) : null;
+  if (stage) {
+    if (Object.keys(stage).length === 0) issues.push({ code: 'custom', path: at('stage'), message: `${name}: no stage source (stage: { "<database id>" or "*": { property: Stage, map: {…} } })` });
+    const known = new Set([...databases, ...dataSources]);
+    for (const key of Object.keys(stage)) {
+      if (key === '*') continue;
+      if (!known.has(notionDashed(key.trim().toLowerCase()))) {
+        issues.push({ code: 'custom', path: at('stage', key), message: `${name}: "${key}" has a stage source but is not one of its databases or data sources (${[...known].join(', ') || 'none'})` });
+      }
+    }
+    // A data source's own entry may cover its database; which data sources a database holds is only
+    // known live, so a database without its own entry passes here when any data source has one.
+    const keys = new Set(Object.keys(stage).map((k) => (k === '*' ? k : notionDashed(k.trim().toLowerCase()))));
+    if (!keys.has('*') && !dataSources.some((d) => keys.has(d))) {
+      databases.forEach((d, j) => {
+        if (!keys.has(d)) issues.push({ code: 'custom', path: at('databases', j), message: `${name}: database ${d} has no stage source (add stage."${d}", or a "*" entry for every database)` });
+      });
+    }
+  }
+  const overlap = conn.overlap;
+  if (typeof overlap === 'string' && /^\d+(ms|s|m|h|d)$/.test(overlap) && durationMs(overlap) < 60_000) {
+    issues.push({ code: 'custom', path: at('overlap'), message: `${name}: overlap ${overlap} is shorter than a minute; Notion keeps last_edited_time to the minute, so each window must reach back at least 1m` });
   }
   return issues;
 }
@@ -451,7 +493,7 @@ export function parseConfig(text: string, env: Record<string, string | undefined
       const last = path[path.length - 1];
       const message =
         i.code === 'invalid_union' && last === 'vendor'
-          ? 'unknown vendor (expected: asana, drive, monday)'
+          ? 'unknown vendor (expected: asana, drive, monday, notion)'
           : i.code === 'invalid_union' && last === 'kind' && path[0] === 'rules'
             ? `unknown rule kind (expected: ${RULE_KINDS.join(', ')})`
             : i.message;
