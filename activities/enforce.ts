@@ -4,14 +4,16 @@
 // as outbox rows, each with an idempotency key. The same plan is what `stageline rules preview` prints
 // and what enforcement then writes: one function decides both.
 //
-// What is written, per asset (its own record: an Asana task, or a monday item):
+// What is written, per asset (its own record: an Asana task, a monday item or a Notion page):
 //  - its "Ops status": "Compliant", or the label of the most serious open violation (an Asana enum
-//    field; on monday, a status column of that title on the item's board);
+//    field; on monday, a status column of that title on the item's board; on Notion, the page's
+//    property of that name: status or select by option name, or rich text);
 //  - one comment per opened violation (action comment or revert), saying what is wrong and how to fix
-//    it (a story; on monday, one update on the item); a review deadline gets a reminder, then an
-//    escalation;
+//    it (a story; on monday, one update on the item; on Notion, one comment on the page); a review
+//    deadline gets a reminder, then an escalation;
 //  - for an approval gate with action revert: the record moved back to the stage before the gate (a
-//    section or a field option; on monday, the stage column's label or the stage's group);
+//    section or a field option; on monday, the stage column's label or the stage's group; on Notion,
+//    the stage property's option by name);
 //  - on each linked Drive file: appProperties with the canonical stage, the ops status and the asset key;
 //    a misnamed file gets its comment on the file, with the corrected name.
 // A write whose target already holds the value is not planned at all (the stored vendor state says so).
@@ -38,7 +40,7 @@ export type WriteOp = 'set_field' | 'set_stage' | 'comment' | 'set_app_propertie
 
 export interface PlannedWrite {
   connectionId: string;
-  targetKind: 'asana_task' | 'drive_file' | 'monday_item';
+  targetKind: 'asana_task' | 'drive_file' | 'monday_item' | 'notion_page';
   targetExternalId: string;
   op: WriteOp;
   payload: Record<string, unknown>;
@@ -288,12 +290,13 @@ function statusLabel(open: Violation[]): string {
 
 /**
  * The record a status, a stage move and a comment are written on: the asset's own record, an Asana
- * task or a monday item (Drive files get appProperties and file comments instead).
+ * task, a monday item or a Notion page (Drive files get appProperties and file comments instead).
  */
-function primaryTarget(connectionId: string, externalId: string, cfg: StagelineConfig): { connectionId: string; kind: 'asana_task' | 'monday_item'; externalId: string } | null {
+function primaryTarget(connectionId: string, externalId: string, cfg: StagelineConfig): { connectionId: string; kind: 'asana_task' | 'monday_item' | 'notion_page'; externalId: string } | null {
   const vendor: string | undefined = cfg.connections.find((x) => x.id === connectionId)?.vendor;
   if (vendor === 'asana') return { connectionId, kind: 'asana_task', externalId };
   if (vendor === 'monday') return { connectionId, kind: 'monday_item', externalId };
+  if (vendor === 'notion') return { connectionId, kind: 'notion_page', externalId };
   return null;
 }
 

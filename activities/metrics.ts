@@ -7,6 +7,9 @@
 //    a pending Ops status write of the same task);
 //  - the asset's monday item: three numbers columns of its board (found by title, or created), in the
 //    item's one `change_multiple_column_values` (merged there with its Ops status and a stage revert);
+//  - the asset's Notion page: three number properties of its data source (found by name, or created
+//    with the number format), in the page's one PATCH /v1/pages/{id} (merged there with its Ops status
+//    and a stage revert);
 //  - each Drive file linked to the asset: appProperties stageline_revision_round,
 //    stageline_days_in_stage, stageline_cycle_time_days, in one PATCH (merged there with the
 //    appProperties enforcement writes).
@@ -47,15 +50,15 @@ export const APP_PROPERTY: Record<Metric, string> = {
 /** Places after the decimal point of each figure: the precision an Asana field is created with. */
 export const METRIC_PRECISION: Record<Metric, number> = { revision_round: 0, days_in_stage: 0, cycle_time: 1 };
 
-export type MetricTargetKind = 'asana_task' | 'drive_file' | 'monday_item';
+export type MetricTargetKind = 'asana_task' | 'drive_file' | 'monday_item' | 'notion_page';
 
 /**
- * The figures as `kind` holds them: numbers for Asana fields and monday numbers columns (a monday
- * item's `fields` hold a numbers column as a number), strings for Drive (cycle time always with its
- * one decimal, "12.0").
+ * The figures as `kind` holds them: numbers for Asana fields, monday numbers columns and Notion number
+ * properties (a monday item's and a Notion page's `fields` hold them as numbers), strings for Drive
+ * (cycle time always with its one decimal, "12.0").
  */
 export function toolForm(kind: MetricTargetKind, v: MetricValues): ToolValues {
-  if (kind === 'asana_task' || kind === 'monday_item') return { ...v };
+  if (kind !== 'drive_file') return { ...v };
   const s = (m: Metric): string | null => {
     const x = v[m];
     return x === null ? null : x.toFixed(METRIC_PRECISION[m]);
@@ -77,7 +80,7 @@ export interface MetricTarget {
   pulledHash: string;
   /** What Stageline last wrote into the record, and the record's hash then. */
   written: { values: Partial<Record<Metric, unknown>>; observedHash: string | null; seq: number } | null;
-  /** Asana, monday: the field (column title) each figure goes into (part of the write, so a renamed field is a new write). */
+  /** Asana, monday, Notion: the field (column title, property name) each figure goes into (part of the write, so a renamed field is a new write). */
   fields?: Record<Metric, string>;
 }
 
@@ -207,9 +210,9 @@ export async function loadMetricTargets(db: Db | PoolClient, cfg: StagelineConfi
   });
   // A held value is compared as jsonb: a number with a number (numerically, as JavaScript compares
   // them), a string with a string, JSON null (no value, no key) with null.
-  // Asana tasks and monday items hold the figures in their fields by name (a custom field, a column
-  // title), as numbers: one query shape for both.
-  const records = async (kind: 'asana_task' | 'monday_item', ids: string[]) => {
+  // Asana tasks, monday items and Notion pages hold the figures in their fields by name (a custom
+  // field, a column title, a property name), as numbers: one query shape for all three.
+  const records = async (kind: 'asana_task' | 'monday_item' | 'notion_page', ids: string[]) => {
     if (!ids.length) return;
     const { rows } = await db.query<TargetRow>(
       `${withs(6)}
@@ -229,6 +232,7 @@ export async function loadMetricTargets(db: Db | PoolClient, cfg: StagelineConfi
   };
   await records('asana_task', asana);
   await records('monday_item', on('monday'));
+  await records('notion_page', on('notion'));
   if (drive.length) {
     const { rows } = await db.query<TargetRow>(
       `${withs(5)}

@@ -16,10 +16,11 @@
 // Field writes to one record are sent together: the pending Ops status and metrics writes of an Asana
 // task are one PUT /tasks/{gid}, the pending appProperties and metrics writes of a Drive file one
 // PATCH, the pending Ops status, metrics and stage revert of a monday item one
-// change_multiple_column_values (only the columns that differ); each row keeps its own outcome. One drain per connection at a time (an advisory lock): two
+// change_multiple_column_values (only the columns that differ), those of a Notion page one
+// PATCH /v1/pages/{id} (only the properties that differ); each row keeps its own outcome. One drain per connection at a time (an advisory lock): two
 // syncs that both find writes waiting for a connection do not send them twice.
 import type { PoolClient } from 'pg';
-import type { AsanaConnectionConfig, ConnectionConfig, DriveConnectionConfig, MondayConnectionConfig } from '../mapping/config';
+import type { AsanaConnectionConfig, ConnectionConfig, DriveConnectionConfig, MondayConnectionConfig, NotionConnectionConfig } from '../mapping/config';
 import { AsanaClient } from '../connectors/asana/client';
 import { AsanaWriter, type CustomFieldWrites, type EnsuredNumberFields } from '../connectors/asana/writeback';
 import { DriveWriter } from '../connectors/drive/writeback';
@@ -27,6 +28,10 @@ import { DailyCapReached } from '../connectors/monday/limits';
 import { findColumn, type MondayStageConfig, type MondayStageSource } from '../connectors/monday/normalize';
 import { MondayBoardRaw, MondayItemRaw, statusLabelsOf, type MondayColumnRaw, type MondayGroupRaw } from '../connectors/monday/raw';
 import { MondayWriter, columnWriteForm, type ColumnWrite } from '../connectors/monday/writeback';
+import { NotionWriter, propertyWriteForm, type PropertyWrite } from '../connectors/notion/writeback';
+import { NotionPageRaw, type NotionPropertyConfigRaw } from '../connectors/notion/raw';
+import { findProperty, type NotionStageConfig } from '../connectors/notion/normalize';
+import { readStamp } from '../connectors/stamp';
 import { CallCounter, ConnectorError } from '../connectors/types';
 import { limiterFor, type ActivityDeps } from './context';
 import { OPS_STATUS_OPTIONS } from './enforce';
@@ -67,6 +72,7 @@ const MERGED: Record<string, readonly Op[]> = {
   asana_task: ['set_field', 'set_metrics'],
   drive_file: ['set_app_properties', 'set_metrics'],
   monday_item: ['set_field', 'set_stage', 'set_metrics'],
+  notion_page: ['set_field', 'set_stage', 'set_metrics'],
 };
 const ROW_COLUMNS = 'id, target_kind, target_external_id, op, payload, asset_id, violation_id';
 
@@ -200,9 +206,12 @@ type Sender = (rows: OutboxRow[]) => Promise<Sent>;
 type RowSender = (row: OutboxRow) => Promise<{ sent: boolean; result?: unknown }>;
 
 function senderFor(deps: ActivityDeps, cfg: ConnectionConfig, counter: CallCounter, syncRunId: string | undefined): Sender {
+  const vendor: string = cfg.vendor;
+  if (vendor === 'notion') return notionSender(deps, cfg as unknown as NotionConnectionConfig, counter);
   if (cfg.vendor === 'asana') return asanaSender(deps, cfg, counter);
   if (cfg.vendor === 'drive') return driveSender(deps, cfg, counter);
-  return mondaySender(deps, cfg, counter, syncRunId);
+  if (cfg.vendor === 'monday') return mondaySender(deps, cfg, counter, syncRunId);
+  throw new ConnectorError('invalid_config', `connection ${(cfg as { id: string }).id}: no write-back for vendor ${vendor}`);
 }
 
 const single = (rows: OutboxRow[], send: RowSender): Promise<Sent> =>
@@ -720,6 +729,277 @@ function mondaySender(deps: ActivityDeps, cfg: MondayConnectionConfig, counter: 
       await withTransaction(deps.db, (tx) => save(session, tx));
       throw recordRefusal(err);
     }
+  };
+}
+
+// ------------------------------------------------------------------------------------------- Notion
+
+/** A Notion page as last pulled: what its writes are compared with. */
+export interface NotionPageState {
+  /** The data source the page is a row of (its project's external id). */
+  dataSourceId: string;
+  /** The page as last pulled (core.assets.raw): its property values and parent. */
+  raw: unknown;
+  /** Its values by property name (core.assets.fields; numbers as numbers). */
+  fields: Record<string, unknown>;
+  /** Its content hash as last pulled. */
+  hash: string;
+  /** What Stageline last wrote into its metric properties (ops.metric_writes). */
+  written: { values: Partial<Record<Metric, unknown>>; observedHash: string | null; seq: number } | null;
+}
+
+interface NotionSchema {
+  id: string;
+  title: string;
+  /** The data source's properties by name, with those Stageline created in this drain. */
+  properties: Record<string, NotionPropertyConfigRaw>;
+  opsProperty?: Promise<NotionPropertyConfigRaw>;
+  metricProperties: Map<string, Promise<Record<Metric, NotionPropertyConfigRaw>>>;
+}
+
+/** Property types the Ops status can be written into: an option by name, or its label as text. */
+const OPS_PROPERTY_TYPES = ['status', 'select', 'rich_text'] as const;
+
+/** `1f2e…` and `1f2e-…` name the same Notion object: compared without dashes, in lower case. */
+const bareId = (id: string) => id.replace(/-/g, '').toLowerCase();
+
+/** The stage source of a page: its data source's entry, else its database's, else `*` (config.ts NotionConnectionConfig.stage). */
+function notionStageSourceOf(stage: NotionStageConfig, ids: readonly (string | undefined)[]): NotionStageConfig[string] | undefined {
+  for (const id of ids) {
+    if (!id) continue;
+    const key = Object.keys(stage).find((k) => k !== '*' && bareId(k) === bareId(id));
+    if (key) return stage[key];
+  }
+  return Object.hasOwn(stage, '*') ? stage['*'] : undefined;
+}
+
+function optionNames(p: NotionPropertyConfigRaw): string[] {
+  return ((p.type === 'status' ? p.status?.options : p.select?.options) ?? []).map((o) => o.name);
+}
+
+/**
+ * The writes of one Notion connection's pages (vendor-apis.md §3.6), on a NotionWriter: a page's Ops
+ * status, metrics and stage revert in ONE `PATCH /v1/pages/{id}` with only the properties that differ
+ * from what the page holds (nothing sent when none does); a comment is one stamped `POST /v1/comments`.
+ * Each data source's schema is read once per drain (`GET /v1/data_sources/{id}`: its properties and
+ * their options, so that a write is checked before it is sent); the Ops status property (status,
+ * select or rich text) and the three metric number properties are found by name, or created once (the
+ * Ops status as a select with the Ops status options) with one `PATCH /v1/data_sources/{id}`.
+ */
+export class NotionPageSender {
+  private readonly schemas = new Map<string, Promise<NotionSchema>>();
+  /** Each page's comments as listed in this drain, with those Stageline added since. */
+  private readonly comments = new Map<string, Promise<unknown[]>>();
+
+  constructor(
+    readonly writer: NotionWriter,
+    private readonly opts: { connectionId: string; opsField: string; stage: NotionStageConfig },
+  ) {}
+
+  private schema(dataSourceId: string): Promise<NotionSchema> {
+    let s = this.schemas.get(dataSourceId);
+    if (!s) {
+      s = this.writer.client.dataSource(dataSourceId).then((ds) => ({
+        id: ds.id, title: ds.title.map((t) => t.plain_text ?? '').join(''), properties: { ...ds.properties }, metricProperties: new Map(),
+      }));
+      // A failed read is not cached: the next page of the data source tries again.
+      s.catch(() => this.schemas.delete(dataSourceId));
+      this.schemas.set(dataSourceId, s);
+    }
+    return s;
+  }
+
+  /** The data source's Ops status property, found by name or created as a select with the Ops status options (once per drain). */
+  private opsProperty(schema: NotionSchema): Promise<NotionPropertyConfigRaw> {
+    schema.opsProperty ??= this.writer
+      .ensureProperties(schema.id, schema.properties, [{ name: this.opts.opsField, create: { select: OPS_STATUS_OPTIONS }, accept: OPS_PROPERTY_TYPES }])
+      .then((r) => {
+        const p = r.properties[this.opts.opsField]!;
+        schema.properties[p.name] = p;
+        return p;
+      });
+    return schema.opsProperty;
+  }
+
+  /** The data source's number property of each metric, found by name or created with the number format (once per drain and set of names). */
+  private metricProperties(schema: NotionSchema, names: Record<Metric, string>): Promise<Record<Metric, NotionPropertyConfigRaw>> {
+    const key = JSON.stringify(METRICS.map((m) => names[m]));
+    let p = schema.metricProperties.get(key);
+    if (!p) {
+      p = this.writer.ensureProperties(schema.id, schema.properties, METRICS.map((m) => ({ name: names[m], create: { number: true as const }, accept: ['number'] }))).then((r) => {
+        const out = {} as Record<Metric, NotionPropertyConfigRaw>;
+        for (const m of METRICS) {
+          out[m] = r.properties[names[m]]!;
+          schema.properties[out[m].name] = out[m];
+        }
+        return out;
+      });
+      schema.metricProperties.set(key, p);
+    }
+    return p;
+  }
+
+  /**
+   * The Ops status, stage and metrics rows of one page in one `PATCH /v1/pages/{id}` (rows in id order:
+   * a later row's value wins): each property set to its row's value, properties that already hold it
+   * left out, nothing sent when none is left. A row that cannot be written (an option the property
+   * lacks, no option for the stage, a property of the wrong type) is dropped alone, naming the page,
+   * the property and the option; the rest is sent.
+   */
+  async sendProperties(rows: OutboxRow[], pageId: string, page: NotionPageState | null): Promise<{ outcomes: Map<string, Outcome>; metrics: { row: OutboxRow; values: ToolValues } | null }> {
+    if (!page) throw new ConnectorError('not_found', `Notion page ${pageId} is not stored (deleted, or never synced)`);
+    const schema = await this.schema(page.dataSourceId);
+    const where = `Notion page ${pageId} (data source ${schema.id} "${schema.title}")`;
+    const outcomes = new Map<string, Outcome>();
+    const drop = (r: OutboxRow, error: string) => outcomes.set(r.id, { state: 'dropped', error });
+    let current: Record<string, PropertyWrite> = {};
+    try {
+      current = propertyWriteForm(page.raw);
+    } catch {
+      // A page stored in another shape: nothing is known to be held, every target is sent.
+    }
+    const target: Record<string, PropertyWrite> = {};
+    const included: OutboxRow[] = [];
+    const results = new Map<string, unknown>();
+    /** `name` of a status or select property, checked against its options (never created). */
+    const option = (p: NotionPropertyConfigRaw, names: readonly string[], what: string): PropertyWrite | string => {
+      const options = optionNames(p);
+      const name = names.find((n) => options.includes(n));
+      if (name === undefined) {
+        return `${where}: ${p.type} property "${p.name}" has no option ${names.map((n) => `"${n}"`).join(' or ') || '(none in the stage map)'} for ${what} (options: ${options.map((o) => `"${o}"`).join(', ') || 'none'}); add it in Notion (options are never created)`;
+      }
+      return p.type === 'status' ? { status: name } : { select: name };
+    };
+
+    for (const row of rows.filter((r) => r.op === 'set_field')) {
+      const { value } = row.payload as { field: string; value: string };
+      const prop = await orDrop(outcomes, row, () => this.opsProperty(schema));
+      if (!prop) continue;
+      const w = prop.type === 'rich_text' ? { rich_text: value } : option(prop, [value], `the Ops status "${value}"`);
+      if (typeof w === 'string') {
+        drop(row, w);
+        continue;
+      }
+      target[prop.name] = w;
+      results.set(row.id, { property: prop.name, value });
+      included.push(row);
+    }
+
+    for (const row of rows.filter((r) => r.op === 'set_stage')) {
+      const { stage } = row.payload as { stage: string };
+      const parent = NotionPageRaw.safeParse(page.raw);
+      const source = notionStageSourceOf(this.opts.stage, [schema.id, parent.success ? parent.data.parent.database_id : undefined]);
+      if (!source) {
+        drop(row, `connection ${this.opts.connectionId}: no stage source for ${where}`);
+        continue;
+      }
+      const prop = findProperty(schema.properties, source.property);
+      if (!prop || (prop.type !== 'status' && prop.type !== 'select')) {
+        drop(row, `${where}: ${prop ? `property "${prop.name}" is a ${prop.type} property, not status or select` : `no stage property "${source.property}"`}`);
+        continue;
+      }
+      const names = Object.entries(source.map).filter(([, s]) => s === stage).map(([name]) => name);
+      const held = current[prop.name];
+      const heldName = held && ('status' in held ? held.status : 'select' in held ? held.select : null);
+      if (typeof heldName === 'string' && names.includes(heldName)) {
+        outcomes.set(row.id, { state: 'skipped', result: { property: prop.name, option: heldName } });
+        continue;
+      }
+      const w = option(prop, names, `stage "${stage}"`);
+      if (typeof w === 'string') {
+        drop(row, w);
+        continue;
+      }
+      target[prop.name] = w;
+      results.set(row.id, { property: prop.name, option: (w as { status?: string; select?: string }).status ?? (w as { select?: string }).select });
+      included.push(row);
+    }
+
+    const metrics = latestMetrics(rows);
+    const metricRows = rows.filter((r) => r.op === 'set_metrics');
+    let metricsIncluded = false;
+    if (metrics && !metrics.fields) {
+      for (const r of metricRows) drop(r, 'a metrics write for a Notion page without its property names');
+    } else if (metrics?.fields) {
+      const names = metrics.fields;
+      const props = await orDrop(outcomes, metrics.row, () => this.metricProperties(schema, names));
+      if (!props) for (const r of metricRows) outcomes.set(r.id, outcomes.get(metrics.row.id)!);
+      else {
+        const held = heldValues({ pulled: Object.fromEntries(METRICS.map((m) => [m, page.fields[props[m].name]])), pulledHash: page.hash, written: page.written });
+        for (const m of METRICS) {
+          const v = metrics.values[m];
+          const name = props[m].name;
+          target[name] = { number: typeof v === 'number' ? v : v === null ? null : Number(v) };
+          // What the property holds as Stageline knows it (its write overlays a stale pull).
+          const h = held[m];
+          if (h === null || h === undefined) current[name] = { number: null };
+          else if (typeof h === 'number') current[name] = { number: h };
+          else delete current[name];
+        }
+        metricsIncluded = true;
+      }
+    }
+
+    const live = [...included, ...(metricsIncluded ? metricRows : [])];
+    if (live.length) {
+      const sent = await this.writer.setProperties(pageId, target, current, { schema: schema.properties });
+      for (const r of live) {
+        const result = r.op === 'set_metrics' ? (r === metrics!.row ? { values: metrics!.values } : 'superseded') : results.get(r.id);
+        outcomes.set(r.id, { state: sent ? 'done' : 'skipped', result });
+      }
+    }
+    return { outcomes, metrics: metricsIncluded ? { row: metrics!.row, values: metrics!.values } : null };
+  }
+
+  /**
+   * One stamped comment on the page; none when the page's comments already carry its stamp. The
+   * page's comments are listed live (once per page per drain), not taken from the last pull: the
+   * pull leaves Stageline's own stamped comments out (normalize.ts), and a send that crashed after
+   * Notion took the comment must find it there, not post it twice.
+   */
+  async sendComment(row: OutboxRow, pageId: string): Promise<Outcome> {
+    const { text } = row.payload as { text: string };
+    let listed = this.comments.get(pageId);
+    if (!listed) {
+      listed = this.writer.client.comments(pageId);
+      listed.catch(() => this.comments.delete(pageId));
+      this.comments.set(pageId, listed);
+    }
+    const existing = await listed;
+    const key = readStamp(text);
+    const created = await this.writer.addComment(pageId, text, existing, key ? { stampKey: key } : {});
+    if (created) existing.push(text);
+    return { state: created ? 'done' : 'skipped', result: created };
+  }
+}
+
+/** The Notion sender of one drain: a NotionPageSender on the credential's limiter (writes share the read budget). */
+function notionSender(deps: ActivityDeps, cfg: NotionConnectionConfig, counter: CallCounter): Sender {
+  const writer = new NotionWriter({ token: cfg.token, ...(cfg.base_url ? { baseUrl: cfg.base_url } : {}), limiter: limiterFor(deps, cfg), counter });
+  const sender = new NotionPageSender(writer, { connectionId: cfg.id, opsField: deps.config().enforcement.ops_status_field, stage: cfg.stage });
+  const pageState = async (pageId: string): Promise<NotionPageState | null> => {
+    const { rows } = await deps.db.query<{ data_source_id: string; raw: unknown; fields: Record<string, unknown>; hash: string }>(
+      `SELECT p.external_id AS data_source_id, a.raw, a.fields, a.hash FROM core.assets a JOIN core.projects p ON p.id = a.project_id
+        WHERE a.connection_id = $1 AND a.external_id = $2 AND a.deleted_at IS NULL`,
+      [cfg.id, pageId],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return { dataSourceId: r.data_source_id, raw: r.raw, fields: r.fields, hash: r.hash, written: await writtenMetrics(deps, cfg.id, 'notion_page', pageId) };
+  };
+  return async (rows) => {
+    const first = rows[0]!;
+    const pageId = first.target_external_id;
+    if (first.op === 'comment') return { outcomes: new Map([[first.id, await sender.sendComment(first, pageId)]]) };
+    if (!MERGED.notion_page!.includes(first.op)) throw new ConnectorError('invalid_config', `Notion cannot ${first.op}`);
+    const page = await pageState(pageId);
+    const { outcomes, metrics } = await sender.sendProperties(rows, pageId, page);
+    return {
+      outcomes,
+      ...(metrics
+        ? { record: (tx: PoolClient) => recordMetricWrite(tx, { connectionId: cfg.id, targetKind: 'notion_page', targetExternalId: pageId, assetId: metrics.row.asset_id, values: metrics.values, observedHash: page?.hash ?? null }) }
+        : {}),
+    };
   };
 }
 

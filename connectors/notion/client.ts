@@ -1,4 +1,4 @@
-// Notion reads (and the two writes) through the official SDK, `@notionhq/client` (vendor-apis.md §3.8).
+// Notion reads (and the writes) through the official SDK, `@notionhq/client` (vendor-apis.md §3.8).
 // The SDK's own retries are off (`retry: false`): it would retry 429/529 up to twice inside one
 // activity attempt, invisible to Temporal and stacking with its retry policy (vendor-apis.md §5.3);
 // one place decides (Temporal, through ConnectorError → ApplicationFailure with nextRetryDelay).
@@ -402,6 +402,17 @@ export class NotionClient {
   // https://developers.notion.com/reference/patch-page — the given properties, in one call.
   updatePage(pageId: string, properties: NonNullable<Parameters<Client['pages']['update']>[0]['properties']>): Promise<unknown> {
     return this.call('PATCH /pages/{id}', `page ${pageId}`, (sdk) => sdk.pages.update({ page_id: pageId, properties }));
+  }
+
+  /**
+   * New properties on a data source (https://developers.notion.com/reference/update-a-data-source;
+   * data-sources.d.ts UpdateDataSourceBodyParameters): the schema as it is afterwards.
+   */
+  async updateDataSource(id: string, properties: NonNullable<Parameters<Client['dataSources']['update']>[0]['properties']>): Promise<DataSource> {
+    const body = await this.call('PATCH /data_sources/{id}', `data source ${id}`, (sdk) => sdk.dataSources.update({ data_source_id: id, properties }));
+    const p = NotionDataSourceRaw.safeParse(body);
+    if (!p.success) throw drift('PATCH /data_sources/{id}', `data source ${id}`, p.error);
+    return p.data;
   }
 
   /** Counts an answer read as "nothing here" under manifest.ignore (never silent). */

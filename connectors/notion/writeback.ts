@@ -278,6 +278,43 @@ export class NotionWriter {
     return { id };
   }
 
+  /**
+   * The properties `wanted` on the data source, each found by name (findProperty: exact, then ignoring
+   * case and spaces) or, when the schema has none, created in ONE `PATCH /v1/data_sources/{id}`: a
+   * select with its options in order, or a number with the number format. A property of that name but
+   * another type than every type `accept`s is invalid_config naming it. Returns each wanted name's
+   * property as the schema now has it.
+   */
+  async ensureProperties(
+    dataSourceId: string,
+    schema: Readonly<Record<string, NotionPropertyConfigRaw>>,
+    wanted: readonly { name: string; create: { select: readonly string[] } | { number: true }; accept: readonly string[] }[],
+  ): Promise<{ properties: Record<string, NotionPropertyConfigRaw>; created: string[] }> {
+    assertId('data source id', dataSourceId);
+    const found: Record<string, NotionPropertyConfigRaw> = {};
+    const create: Record<string, { select: { options: { name: string }[] } } | { number: { format: 'number' } }> = {};
+    for (const w of wanted) {
+      const p = findSchemaProperty(schema, w.name);
+      if (!p) {
+        create[w.name] = 'select' in w.create ? { select: { options: w.create.select.map((name) => ({ name })) } } : { number: { format: 'number' } };
+        continue;
+      }
+      if (!w.accept.includes(p.type)) {
+        throw new ConnectorError('invalid_config', `Notion data source ${dataSourceId}: property "${p.name}" is a ${p.type} property, not ${w.accept.join(' or ')}: rename it or configure another name`);
+      }
+      found[w.name] = p;
+    }
+    const created = Object.keys(create);
+    if (!created.length) return { properties: found, created };
+    const after = await this.client.updateDataSource(dataSourceId, create as Parameters<NotionClient['updateDataSource']>[1]);
+    for (const name of created) {
+      const p = after.properties[name];
+      if (!p) throw new ConnectorError('schema_drift', `Notion PATCH /data_sources/{id} (data source ${dataSourceId}): the answer has no property "${name}"`, { endpoint: 'PATCH /data_sources/{id}' });
+      found[name] = p;
+    }
+    return { properties: found, created };
+  }
+
   /** One comment per violation (each stamped with its own key), in order; those already on the page are skipped. */
   async addViolationComments(pageId: string, violations: readonly { key: string; text: string }[], existing: readonly unknown[]): Promise<{ key: string; id: string | null }[]> {
     const out: { key: string; id: string | null }[] = [];
@@ -287,6 +324,13 @@ export class NotionWriter {
     }
     return out;
   }
+}
+
+/** A property of a schema (keyed by name) by exact name, else by name ignoring case and surrounding spaces. */
+export function findSchemaProperty(schema: Readonly<Record<string, NotionPropertyConfigRaw>>, name: string): NotionPropertyConfigRaw | undefined {
+  const t = name.trim().toLowerCase();
+  const all = Object.values(schema);
+  return all.find((p) => p.name === name) ?? all.find((p) => p.name.trim().toLowerCase() === t);
 }
 
 /** Notion ids are UUIDs, with or without dashes; anything else would be a path the SDK refuses or a wrong page. */
