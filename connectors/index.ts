@@ -22,6 +22,12 @@ import { normalizeBoard, normalizeItemBundle } from './monday/normalize';
 import type { MondaySimulatorOptions } from './monday/simulator';
 import { AUTHORIZATION_HEADER, challengeResponse, parseMondayWebhook, verifyMondayJwt } from './monday/webhook';
 import { MondayWriter } from './monday/writeback';
+import { NotionClient } from './notion/client';
+import { manifest as notionManifest } from './notion/manifest';
+import { normalizeDataSource, normalizePageBundle } from './notion/normalize';
+import type { NotionSimulatorOptions } from './notion/simulator';
+import { SIGNATURE_HEADER as NOTION_SIGNATURE_HEADER, parseNotionWebhook, verificationHandshake, verifyNotionSignature } from './notion/webhook';
+import { NotionWriter } from './notion/writeback';
 
 /** What every connector's client and writer take: the credential, where to send, and its limiter. */
 export interface ConnectorClientOptions {
@@ -68,9 +74,7 @@ export interface ConnectorModule {
  * Connector folders under construction: their simulator lands first, the connector files follow.
  * Each is exempt from the shape checks until it joins the map, and says why.
  */
-export const PENDING_CONNECTORS: Readonly<Record<string, string>> = {
-  notion: 'the Notion API simulator (connectors/notion/simulator/) lands first; the connector files that use it follow',
-};
+export const PENDING_CONNECTORS: Readonly<Record<string, string>> = {};
 
 export const connectors = {
   asana: {
@@ -112,6 +116,17 @@ export const connectors = {
         },
       };
     },
+  },
+  notion: {
+    manifest: notionManifest,
+    client: (opts: ConnectorClientOptions) => new NotionClient(opts),
+    writer: (opts: ConnectorClientOptions) => new NotionWriter(opts),
+    normalize: { dataSource: normalizeDataSource, pageBundle: normalizePageBundle },
+    // `X-Notion-Signature: sha256=<hex HMAC>` keyed by the subscription's verification token, which
+    // arrives once, unsigned, in the body of the first POST (notion/webhook.ts verificationHandshake).
+    webhook: { signatureHeader: NOTION_SIGNATURE_HEADER, verify: verifyNotionSignature, parse: parseNotionWebhook, handshake: verificationHandshake },
+    // start() answers { url, baseUrl: 'http://127.0.0.1:P', port }: the origin NotionClient takes (the SDK adds /v1).
+    simulator: async (options: NotionSimulatorOptions) => (await import('./notion/simulator')).createNotionSimulator(options),
   },
 } satisfies Record<string, ConnectorModule>;
 

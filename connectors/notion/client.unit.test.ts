@@ -142,6 +142,26 @@ describe('reads', () => {
     clock.now = T0;
   });
 
+  it('a trashed page leaves the rows but still reads (200, in_trash), and normalizes to a tombstone', async () => {
+    const ds = assetSources()[1]!;
+    const page = livePages(ds)[2]!;
+    clock.now = Date.parse('2031-03-04T05:06:07.000Z');
+    sim.control.trashPage(page);
+    const api = client();
+    const { ids } = await walk(api, ds);
+    expect(ids).not.toContain(page);
+    expect([...ids].sort()).toEqual(livePages(ds).sort());
+    const raw = await api.page(page);
+    expect(raw).toMatchObject({ id: page, in_trash: true });
+    const schema = await api.dataSource(ds);
+    const stage = resolveStage(schema, { '*': { property: P.stage, map: sim.control.truth().defaultStageMap } }, { connectionId: CONN });
+    if (!stage.ok) throw new Error('stage');
+    const { batch } = normalizePage({ page: raw }, { connectionId: CONN, dataSource: { id: ds, projectId: stableId(CONN, 'notion_data_source', ds), properties: schema.properties }, stage: stage.value, users: new Map(), rolesOf: () => [] });
+    expect(batch.tombstones).toEqual([{ kind: 'asset', ids: [stableId(CONN, 'notion_page', page)], at: '2031-03-04T05:06:00.000Z' }]);
+    sim.control.restorePage(page);
+    clock.now = T0;
+  });
+
   it('a long relation is read whole through the property endpoint', async () => {
     const api = client();
     const [clients] = sim.control.dataSourceIds('clients');

@@ -15,6 +15,11 @@ import type { MondaySimulatorControl } from '../../connectors/monday/simulator';
 import { approvalColumns, resolveStage, userIdsIn, type ItemBundle, type MondayUser } from '../../connectors/monday/normalize';
 import { MondayBoardRaw, type MondayColumnRaw } from '../../connectors/monday/raw';
 import { columnWriteForm, type ColumnWrite, type MondayWriter } from '../../connectors/monday/writeback';
+import { decodeRowsCursor, encodeRowsCursor } from '../../connectors/notion/client';
+import { resolveStage as resolveNotionStage, type NotionUser } from '../../connectors/notion/normalize';
+import { NotionUserRaw, type NotionDataSourceRaw } from '../../connectors/notion/raw';
+import { ERROR_CODES, PROPERTY_NAMES as NOTION_PROPERTIES, SIM_DEFAULT_TOKEN as SIM_NOTION_TOKEN, STATUS_OF, type NotionErrorCode, type NotionSimulatorControl } from '../../connectors/notion/simulator';
+import { propertyWriteForm, type PropertyWrites } from '../../connectors/notion/writeback';
 import { stableId } from '../../mapping/ids';
 import type { Batch, Normalized, Project } from '../../mapping/model';
 
@@ -457,9 +462,146 @@ const monday: ConformanceAdapter = {
   },
 };
 
+// ---- Notion ----------------------------------------------------------------------------------------
+
+/** The SDK's error code a status stands for (simulator STATUS_OF inverted): the simulator injects codes. */
+const notionCodeOf = (status: number): NotionErrorCode => {
+  const code = ERROR_CODES.find((c) => STATUS_OF[c] === status);
+  if (!code) throw new Error(`no Notion error code answers HTTP ${status}`);
+  return code;
+};
+
+/**
+ * The containers are the asset data sources (one per campaign database), the records their pages
+ * (rowsPage: sorted by created_time, the cursor a RowsCursor as JSON), a record's children its
+ * comments. Write-back is `PATCH /v1/pages/{id}` on the page's "Revision round" number. Decisions come
+ * from a verdict property; the simulated workspace has none, so the adapter configures its Stage as
+ * the verdict (a team whose "Approved" status is the client's sign-off: a configuration
+ * normalize.ts NotionDecisionsConfig allows), reviewed by the page's Reviewers.
+ */
+const notion: ConformanceAdapter = {
+  id: 'notion',
+  smallPageSize: 7,
+  skips: {
+    deletion:
+      'Notion answers a page in the trash with HTTP 200 and `in_trash: true` (GET /v1/pages/{id} still reads it, simulator README "Trash"), and the API ' +
+      'cannot delete a page for good, so "not_found with status 404" cannot happen for a deleted record; the trashed page leaves the query, and normalize ' +
+      'tombstones it from `in_trash` (connectors/notion/README.md Behaviour 24; normalize.unit.test.ts "a trashed page is a tombstone…"; ' +
+      'client.unit.test.ts "a trashed page leaves the rows…", which trashes pages in the simulator, checks the listing and the tombstone). ' +
+      'A page that is no longer shared answers 404 object_not_found: client.unit.test.ts "404 object_not_found names the data source…".',
+  },
+  async start({ seed, perContainer }) {
+    const mod = connectors.notion;
+    const sim = await mod.simulator({ generate: { seed, tasks: perContainer * 2, projects: 2 }, rateLimit: null });
+    const { baseUrl } = await sim.start();
+    const c: NotionSimulatorControl = sim.control;
+    const limiterFor = (o: { perMinute?: number; limiter?: RateLimiter }) => o.limiter ?? new RateLimiter(o.perMinute ?? SIMULATOR_PER_MINUTE, 3);
+    const containerIds = c.dataSourceIds('assets');
+    // Notion keeps no stage history; the one transition normalize can vouch for is the stage of a page
+    // never edited since it was created (README Behaviour 16). Every generated page has history after
+    // its creation, so each container gets a brief just filed, as a workspace being worked in has.
+    for (const id of containerIds) {
+      c.createPage(id, { [NOTION_PROPERTIES.name]: { title: [{ text: { content: 'New brief, just filed' } }] }, [NOTION_PROPERTIES.stage]: { status: { name: 'Briefing' } } });
+    }
+    let issued = 0;
+    const schemas = new Map<string, NotionDataSourceRaw>();
+    const usersSeen = new Map<string, NotionUser>();
+
+    const client = (o: { token?: string; perMinute?: number; limiter?: RateLimiter } = {}): ConformanceClient => {
+      const api = mod.client({ token: o.token ?? SIM_NOTION_TOKEN, baseUrl, limiter: limiterFor(o) });
+      return {
+        probe: () => api.me(),
+        async containers() {
+          const out: RecordRef[] = [];
+          for (const id of containerIds) {
+            const raw = await api.dataSource(id);
+            schemas.set(id, raw);
+            out.push({ id, raw });
+          }
+          for (const u of await api.users()) {
+            const p = NotionUserRaw.parse(u);
+            usersSeen.set(p.id, { email: p.person?.email ?? null, name: p.name ?? null, type: p.type ?? null });
+          }
+          return out;
+        },
+        async listPage(container, cursor, pageSize) {
+          const page = await api.rowsPage(container, cursor === null ? null : decodeRowsCursor(cursor), pageSize !== null ? { pageSize } : {});
+          return { records: page.rows.map((raw) => ({ id: idOf(raw), raw })), next: page.next ? encodeRowsCursor(page.next) : null };
+        },
+        fetchRecord: (id) => api.page(id),
+        async fetchChildren(record) {
+          return { comments: await api.comments(record.id) };
+        },
+      };
+    };
+
+    const reader = mod.client({ token: SIM_NOTION_TOKEN, baseUrl, limiter: limiterFor({}) });
+    return {
+      baseUrl,
+      token: SIM_NOTION_TOKEN,
+      client,
+      writer(o = {}) {
+        const w = mod.writer({ token: SIM_NOTION_TOKEN, baseUrl, limiter: limiterFor(o) });
+        return {
+          current: async (id) => propertyWriteForm(await reader.page(id)),
+          set: (id, values, current) => w.setProperties(id, values as PropertyWrites, current as PropertyWrites),
+        };
+      },
+      issueToken() {
+        const token = `conformance-${++issued}`;
+        c.addToken(token);
+        return token;
+      },
+      revokeToken: (token) => c.revokeToken(token),
+      injectFault: (f) => c.injectFaults({ code: notionCodeOf(f.status), times: 1, ...(f.retryAfterSeconds !== undefined ? { retryAfterSeconds: f.retryAfterSeconds } : {}) }),
+      calls() {
+        const st = c.calls();
+        // Writes are PATCHes and comments; a data-source query is a POST that only reads.
+        const writes = Object.entries(st.byEndpoint).filter(([e]) => e.startsWith('PATCH ') || e === 'POST /v1/comments').reduce((n, [, k]) => n + k, 0);
+        return { total: st.total, earlyRetries: st.earlyRetries, writes };
+      },
+      deleteRecord: (id) => c.trashPage(id),
+      // The listing order: created_time ascending, ties by page id (the simulator's total order).
+      truthIds: (container) =>
+        [...c.truth().pages.values()]
+          .filter((p) => p.dataSourceId === container && !p.inTrash)
+          .sort((a, b) => Date.parse(a.createdTime) - Date.parse(b.createdTime) || (a.pageId < b.pageId ? -1 : a.pageId > b.pageId ? 1 : 0))
+          .map((p) => p.pageId),
+      normalizeContainer: (raw) => mod.normalize.dataSource(raw, { connectionId: 'conformance-notion' }),
+      normalizeRecord(container, record, children) {
+        const raw = schemas.get(container)!;
+        const map = c.truth().defaultStageMap as Record<string, string>;
+        const stage = resolveNotionStage(raw, { '*': { property: NOTION_PROPERTIES.stage, map } }, { connectionId: 'conformance-notion' });
+        if (!stage.ok) throw new Error(stage.issues.map((i) => i.message).join('; '));
+        return mod.normalize.pageBundle(
+          { page: record.raw, comments: (children as { comments: unknown[] }).comments },
+          {
+            connectionId: 'conformance-notion',
+            dataSource: { id: container, projectId: stableId('conformance-notion', 'notion_data_source', container), properties: raw.properties },
+            stage: stage.value,
+            users: usersSeen,
+            rolesOf: (email) => {
+              const u = email ? c.dataset.users.find((x) => x.email === email.toLowerCase()) : undefined;
+              return u?.role ? [u.role] : [];
+            },
+            decisions: { property: NOTION_PROPERTIES.stage, map: { Approved: 'approved' } },
+          },
+        );
+      },
+      writeTarget() {
+        const t = [...c.truth().pages.values()].find((p) => !p.inTrash)!;
+        const now = propertyWriteForm(c.pageState(t.pageId).page)[NOTION_PROPERTIES.revisionRound] as { number: number | null } | undefined;
+        return { recordId: t.pageId, values: { [NOTION_PROPERTIES.revisionRound]: { number: now?.number === 4 ? 5 : 4 } } };
+      },
+      stop: () => sim.stop(),
+    };
+  },
+};
+
 /** One adapter per connector in the map: adding a connector without one does not compile. */
 export const adapters: { readonly [K in ConnectorId]: ConformanceAdapter & { id: K } } = {
   asana: { ...asana, id: 'asana' },
   drive: { ...googleDrive, id: 'drive' },
   monday: { ...monday, id: 'monday' },
+  notion: { ...notion, id: 'notion' },
 };
