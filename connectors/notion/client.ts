@@ -220,6 +220,24 @@ export class NotionClient {
     return this.call('GET /users/{id}', `user ${id}`, (sdk) => sdk.users.retrieve({ user_id: id }));
   }
 
+  /**
+   * A user named on a page (a people value, a creator, a comment author), or null when Notion answers
+   * 404 object_not_found (someone removed from the workspace, or out of the integration's sight): the
+   * person then stays known by account id without email. The answer is ignored under manifest.ignore,
+   * and counted in `ignored`; any other failure is thrown as usual.
+   */
+  async userOrNull(id: string): Promise<unknown | null> {
+    try {
+      return await this.user(id);
+    } catch (err) {
+      if (err instanceof ConnectorError && err.kind === 'not_found' && err.details.status === 404) {
+        this.noteIgnored('GET /users/{id}', 'object_not_found');
+        return null;
+      }
+      throw err;
+    }
+  }
+
   // https://developers.notion.com/reference/database-retrieve — a container; its data sources are what is read.
   async database(id: string): Promise<Database> {
     const body = await this.call('GET /databases/{id}', `database ${id}`, (sdk) => sdk.databases.retrieve({ database_id: id }));

@@ -272,6 +272,15 @@ describe('errors', () => {
     expect(err.message).toContain('restricted_resource');
   });
 
+  it('a user Notion cannot show is null and counted as ignored (manifest.ignore), not an error; other failures still are', async () => {
+    const api = client();
+    expect(await api.userOrNull('0e0e0e0e-0000-4000-8000-000000000000')).toBeNull();
+    expect(api.ignored.toJSON()).toEqual({ 'GET /users/{id} object_not_found': 1 });
+    expect(await api.userOrNull(sim.control.dataset.bot.id)).toMatchObject({ id: sim.control.dataset.bot.id });
+    sim.control.injectFaults({ code: 'service_unavailable' });
+    await failure(api.userOrNull(sim.control.dataset.bot.id), 'vendor_unavailable');
+  });
+
   it('a page size outside 1-100 is refused before sending', async () => {
     await failure(client().queryDataSource(assetSources()[0]!, { pageSize: 101 }), 'invalid_config');
   });

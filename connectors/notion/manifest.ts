@@ -52,9 +52,9 @@ export const manifest = {
       status: 404,
       code: 'object_not_found',
       reason:
-        'a page in a relation or a comment parent that is not shared with the integration: the relation keeps the id, ' +
-        'the page is not read, and the occurrence is counted as an access gap (NotionClient.ignored); a data source or ' +
-        'a synced page that answers 404 is never ignored (not_found)',
+        'GET /v1/users/{id} of a user named on a page whom the integration cannot see (removed from the workspace): the person stays ' +
+        'known by Notion account id without email (NotionClient.userOrNull), and the answer is counted in NotionClient.ignored; ' +
+        'a 404 on a data source, a database or a synced page is never ignored (not_found)',
     },
   ],
 } satisfies ConnectorManifest;
