@@ -281,6 +281,11 @@ describe('errors', () => {
     await failure(api.userOrNull(sim.control.dataset.bot.id), 'vendor_unavailable');
   });
 
+  it('a refused connection is vendor_unavailable (retryable), not a bug of ours', async () => {
+    const err = await failure(client({ baseUrl: 'http://127.0.0.1:1' }).me(), 'vendor_unavailable');
+    expect(err.message).toMatch(/^Notion GET \/users\/me \(the token\): network error/);
+  });
+
   it('a page size outside 1-100 is refused before sending', async () => {
     await failure(client().queryDataSource(assetSources()[0]!, { pageSize: 101 }), 'invalid_config');
   });
