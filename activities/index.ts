@@ -1,7 +1,7 @@
 // Activities: every I/O of a sync. They pass ids, cursors and counts through Temporal, never
 // records (DESIGN.md "Temporal"): records go straight from the vendor into Postgres.
 import { heartbeat as temporalHeartbeat } from '@temporalio/activity';
-import type { AsanaConnectionConfig, ConnectionConfig, DriveConnectionConfig, MondayConnectionConfig } from '../mapping/config';
+import type { AsanaConnectionConfig, ConnectionConfig, DriveConnectionConfig, MondayConnectionConfig, NotionConnectionConfig } from '../mapping/config';
 import { contentHash } from '../mapping/ids';
 import type { ActivityDeps } from './context';
 import { addRunCounts, ensureConnection, finishRun, setConnectionState, startRun, withTransaction } from './db/store';
@@ -9,6 +9,7 @@ import { invalidConfig, toFailure } from './failures';
 import { planAsana, pullAsanaChanges, stepAsana, type Scope, type StepResult } from './asana';
 import { planDrive, pullDriveChanges, stepDrive } from './drive';
 import { mondayRunNote, planMonday, pullMondayChanges, stepMonday } from './monday';
+import { planNotion, pullNotionChanges, stepNotion } from './notion';
 import { linkWorkspace, type LinkingSummary } from './linking';
 import { enforceWorkspace, reviewTimerStep, type EnforcementRound, type ReviewTimer } from './enforce';
 import { drainOutbox, type DrainResult } from './outbox';
@@ -81,6 +82,8 @@ export function createActivities(deps: ActivityDeps) {
         return { plan: (i: { syncRunId: string; mode: 'full' | 'incremental' }) => planDrive(withHeartbeat, cfg as DriveConnectionConfig, i), step: (i: ScopeInput) => stepDrive(withHeartbeat, cfg as DriveConnectionConfig, i), pull: (i: ScopeInput) => pullDriveChanges(withHeartbeat, cfg as DriveConnectionConfig, i) };
       case 'monday':
         return { plan: (i: { syncRunId: string; mode: 'full' | 'incremental' }) => planMonday(withHeartbeat, cfg as MondayConnectionConfig, i), step: (i: ScopeInput) => stepMonday(withHeartbeat, cfg as MondayConnectionConfig, i), pull: (i: ScopeInput) => pullMondayChanges(withHeartbeat, cfg as MondayConnectionConfig, i) };
+      case 'notion':
+        return { plan: (i: { syncRunId: string; mode: 'full' | 'incremental' }) => planNotion(withHeartbeat, cfg as NotionConnectionConfig, i), step: (i: ScopeInput) => stepNotion(withHeartbeat, cfg as NotionConnectionConfig, i), pull: (i: ScopeInput) => pullNotionChanges(withHeartbeat, cfg as NotionConnectionConfig, i) };
     }
   };
 

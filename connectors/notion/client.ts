@@ -68,6 +68,8 @@ export interface RowsOptions {
   filter?: QueryFilter;
   /** Property ids to return (`filter_properties[]`); the rest are left out of each row. */
   filterProperties?: readonly string[];
+  /** `in_trash: true`: the rows in the trash instead of the live ones (simulator server.ts [U]). */
+  inTrash?: boolean;
 }
 
 /**
@@ -259,7 +261,7 @@ export class NotionClient {
    * (https://developers.notion.com/reference/query-a-data-source). `incomplete` is the 10,000-row cap:
    * the caller must not treat the end of this query as the end of the rows (rowsPage does it right).
    */
-  async queryDataSource(id: string, opts: { filter?: QueryFilter; sorts?: QuerySorts; cursor?: string | null; pageSize?: number; filterProperties?: readonly string[] } = {}): Promise<QueryPage> {
+  async queryDataSource(id: string, opts: { filter?: QueryFilter; sorts?: QuerySorts; cursor?: string | null; pageSize?: number; filterProperties?: readonly string[]; inTrash?: boolean } = {}): Promise<QueryPage> {
     const endpoint = 'POST /data_sources/{id}/query';
     const what = `data source ${id}`;
     const pageSize = opts.pageSize ?? manifest.pageSize.max;
@@ -274,6 +276,7 @@ export class NotionClient {
         ...(opts.sorts ? { sorts: opts.sorts } : {}),
         ...(opts.cursor ? { start_cursor: opts.cursor } : {}),
         ...(opts.filterProperties?.length ? { filter_properties: [...opts.filterProperties] } : {}),
+        ...(opts.inTrash ? { in_trash: true } : {}),
       }),
     );
     const page = this.list(endpoint, what, body);
@@ -338,6 +341,7 @@ export class NotionClient {
       cursor: s.cursor,
       ...(opts.pageSize !== undefined ? { pageSize: opts.pageSize } : {}),
       ...(opts.filterProperties ? { filterProperties: opts.filterProperties } : {}),
+      ...(opts.inTrash ? { inTrash: true } : {}),
     });
     const skip = new Set(s.skip);
     let tailTime = s.tailTime;

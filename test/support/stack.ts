@@ -12,6 +12,7 @@ import type { ActivityDeps } from '../../activities/context';
 import { createAsanaSimulator, DEFAULT_STAGE_MAP, generateAgency, SIM_DEFAULT_TOKEN, type AsanaSimulator, type GeneratedAgency } from '../../connectors/asana/simulator';
 import { createDriveSimulator, generateDrive, SIM_DEFAULT_TOKEN as DRIVE_TOKEN, type DriveSimulator, type GeneratedDrive, type QuotaErrorMode } from '../../connectors/drive/simulator';
 import { createMondaySimulator, generateMonday, SIM_DEFAULT_TOKEN as MONDAY_TOKEN, type GeneratedMonday, type LimitsConfig as MondayLimits, type MondaySimulator } from '../../connectors/monday/simulator';
+import { createNotionSimulator, generateNotion, SIM_DEFAULT_TOKEN as NOTION_TOKEN, type GeneratedNotion, type NotionSimulator, type RateLimitConfig as NotionRateLimit } from '../../connectors/notion/simulator';
 import { freshDatabase, temporalAddress, type FreshDatabase } from './env';
 
 export interface StackOptions {
@@ -38,6 +39,34 @@ export interface StackOptions {
    * is the stack's `clock` when one is given, so that moving it moves both.
    */
   monday?: { connectionId?: string; boards?: number; groupBoardShare?: number; limits?: Partial<MondayLimits>; clientRatePerMinute?: number; yaml?: string };
+  /**
+   * A Notion connection too, served by a Notion simulator holding the same agency (a database per
+   * campaign, each with one data source staged by its `Stage` status; `bulkPages` adds the "Asset
+   * archive" data source). `sync` picks the databases the connection lists (default the campaigns').
+   * The simulator's clock is the stack's `clock` when one is given. Rate limit: none unless given.
+   */
+  notion?: {
+    connectionId?: string;
+    databases?: number;
+    bulkPages?: number;
+    sync?: 'assets' | 'bulk' | 'all';
+    rateLimit?: NotionRateLimit | null;
+    queryResultLimit?: number;
+    clientRatePerMinute?: number;
+    maxConcurrency?: number;
+    yaml?: string;
+  };
+}
+
+export interface NotionSide {
+  sim: NotionSimulator;
+  /** The truth as generated; `sim.control.truth()` follows later edits. */
+  truth: GeneratedNotion['truth'];
+  connectionId: string;
+  baseUrl: string;
+  /** The databases the connection lists, and their data sources, in the simulator's order. */
+  databaseIds: string[];
+  dataSourceIds: string[];
 }
 
 export interface MondaySide {
@@ -76,6 +105,9 @@ export interface Stack {
   /** The monday.com side, when the stack was started with `monday`. */
   monday: MondaySide | null;
   syncMonday(mode: 'full' | 'incremental'): Promise<SyncTotals>;
+  /** The Notion side, when the stack was started with `notion`. */
+  notion: NotionSide | null;
+  syncNotion(mode: 'full' | 'incremental'): Promise<SyncTotals>;
   /** The stack's stageline.yaml as it stands, and the environment it reads its tokens from. */
   readonly yaml: string;
   readonly env: Record<string, string>;
@@ -141,6 +173,30 @@ ${stage}
 ${o.extra ?? ''}`;
 }
 
+/**
+ * A Notion connection's YAML (a list item under `connections:`): the given databases, each with its own
+ * stage entry on its `Stage` status, mapping the options it has by the agency's stage map.
+ */
+export function notionConnectionYaml(o: { connectionId: string; baseUrl: string; truth: GeneratedNotion['truth']; databaseIds: string[]; optionsOf: (databaseId: string) => string[]; ratePerMinute?: number; maxConcurrency?: number; extra?: string }): string {
+  const stage = o.databaseIds
+    .map((id) => {
+      const map = o.optionsOf(id).map((name) => `"${name}": ${o.truth.defaultStageMap[name]}`).join(', ');
+      return `      "${id}": { property: Stage, map: { ${map} } }`;
+    })
+    .join('\n');
+  return `
+  - id: ${o.connectionId}
+    vendor: notion
+    token: \${NOTION_TOKEN}
+    base_url: ${o.baseUrl}
+    databases: [${o.databaseIds.map((d) => `"${d}"`).join(', ')}]
+    rate_limit_per_minute: ${o.ratePerMinute ?? 60000}
+    max_concurrency: ${o.maxConcurrency ?? 6}
+    stage:
+${stage}
+${o.extra ?? ''}`;
+}
+
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const generate = () => generateAgency({ seed: opts.seed ?? 7, tasks: opts.tasks ?? 60, ...(opts.projects ? { projects: opts.projects } : {}) });
   const agency = generate();
@@ -176,15 +232,42 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     monday = { sim: msim, truth: generated.truth, dataset: generated.dataset, connectionId: mondayConnectionId, endpoint, boardIds };
     mondayYaml = mondayConnectionYaml({ connectionId: mondayConnectionId, endpoint, truth: generated.truth, boardIds, ...(opts.monday.clientRatePerMinute ? { ratePerMinute: opts.monday.clientRatePerMinute } : {}), ...(opts.monday.yaml ? { extra: opts.monday.yaml } : {}) });
   }
-  const yaml = configYaml({ connectionId, baseUrl: started.baseUrl, workspace: agency.dataset.workspace.gid, extra: (opts.connectionYaml ?? '') + driveYaml + mondayYaml + (opts.topLevelYaml ? `\n${opts.topLevelYaml(agency)}` : ''), ...(opts.clientRatePerMinute ? { ratePerMinute: opts.clientRatePerMinute } : {}) });
-  const env = { ASANA_TOKEN: SIM_DEFAULT_TOKEN, DRIVE_TOKEN, MONDAY_TOKEN };
+  let notion: NotionSide | null = null;
+  let notionYaml = '';
+  if (opts.notion) {
+    const o = opts.notion;
+    const generated = generateNotion({ seed: opts.seed ?? 7, agency: generate(), ...(o.databases ? { databases: o.databases } : {}), ...(o.bulkPages ? { bulkPages: o.bulkPages } : {}) });
+    const clock = opts.clock;
+    const nsim = createNotionSimulator({
+      notion: generated,
+      rateLimit: o.rateLimit ?? null,
+      ...(o.queryResultLimit ? { queryResultLimit: o.queryResultLimit } : {}),
+      ...(clock ? { clock: () => clock().getTime() } : {}),
+    });
+    const { baseUrl } = await nsim.start(0);
+    const roles = o.sync === 'all' ? ['assets', 'bulk'] : [o.sync ?? 'assets'];
+    const sources = generated.truth.dataSources.filter((d) => roles.includes(d.role));
+    const databaseIds = [...new Set(sources.map((d) => d.databaseId))];
+    const notionConnectionId = o.connectionId ?? `${connectionId}-notion`;
+    notion = { sim: nsim, truth: generated.truth, connectionId: notionConnectionId, baseUrl, databaseIds, dataSourceIds: sources.map((d) => d.dataSourceId) };
+    const optionsOf = (databaseId: string) => {
+      const ds = generated.dataset.databasesById.get(databaseId)!.dataSources[0]!;
+      return ds.properties.find((p) => p.name === 'Stage')!.options.map((x) => x.name);
+    };
+    notionYaml = notionConnectionYaml({
+      connectionId: notionConnectionId, baseUrl, truth: generated.truth, databaseIds, optionsOf,
+      ...(o.clientRatePerMinute ? { ratePerMinute: o.clientRatePerMinute } : {}), ...(o.maxConcurrency ? { maxConcurrency: o.maxConcurrency } : {}), ...(o.yaml ? { extra: o.yaml } : {}),
+    });
+  }
+  const yaml = configYaml({ connectionId, baseUrl: started.baseUrl, workspace: agency.dataset.workspace.gid, extra: (opts.connectionYaml ?? '') + driveYaml + mondayYaml + notionYaml + (opts.topLevelYaml ? `\n${opts.topLevelYaml(agency)}` : ''), ...(opts.clientRatePerMinute ? { ratePerMinute: opts.clientRatePerMinute } : {}) });
+  const env = { ASANA_TOKEN: SIM_DEFAULT_TOKEN, DRIVE_TOKEN, MONDAY_TOKEN, NOTION_TOKEN };
   let currentYaml = yaml;
   let config = parseConfig(yaml, env);
   const client = await connectClient(temporalAddress());
   const deps: ActivityDeps = { db: db.pool, config: () => config, limiters: new LimiterRegistry(), clock: opts.clock ?? (() => new Date()), log: quiet };
   let running: { worker: Worker; connection: NativeConnection; done: Promise<void> } | null = null;
   const stack: Stack = {
-    agency, sim, baseUrl: started.baseUrl, db, connectionId, taskQueue, client, deps, drive, monday,
+    agency, sim, baseUrl: started.baseUrl, db, connectionId, taskQueue, client, deps, drive, monday, notion,
     get config() {
       return config;
     },
@@ -224,12 +307,17 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       if (!monday) throw new Error('the stack has no monday.com connection (startStack({ monday: {} }))');
       return waitForSync(await startSync(client, { connectionId: monday.connectionId, mode }, taskQueue));
     },
+    async syncNotion(mode) {
+      if (!notion) throw new Error('the stack has no Notion connection (startStack({ notion: {} }))');
+      return waitForSync(await startSync(client, { connectionId: notion.connectionId, mode }, taskQueue));
+    },
     async close() {
       await stack.stopWorker();
       await client.connection.close();
       await sim.stop();
       await drive?.sim.stop();
       await monday?.sim.stop();
+      await notion?.sim.stop();
       await db.drop();
     },
   };
