@@ -98,6 +98,31 @@ const editedAt = (raw: unknown): string | null => {
 };
 const dashed = (id: string) => notionDashed(id.trim().toLowerCase());
 
+/**
+ * A page payload without what changes on every read: a Notion-hosted file's URL is signed (its query
+ * string) and expires within the hour (vendor-apis.md §3.2; the simulator signs `?expires=…&sig=…`
+ * anew on each answer). Kept, the stored payload and its hash would change on every crawl of an
+ * unchanged page; the URL's path (the file itself) stays.
+ */
+export function withoutExpiringUrls(page: unknown): unknown {
+  const props = page && typeof page === 'object' ? (page as { properties?: unknown }).properties : undefined;
+  if (!props || typeof props !== 'object') return page;
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(props as Record<string, unknown>)) {
+    const v = value as { type?: unknown; files?: unknown };
+    if (v && v.type === 'files' && Array.isArray(v.files)) {
+      out[name] = {
+        ...v,
+        files: v.files.map((f: { type?: unknown; file?: { url?: unknown } }) => {
+          if (!f || f.type !== 'file' || !f.file || typeof f.file.url !== 'string') return f;
+          return { ...f, file: { ...f.file, url: f.file.url.split('?')[0], expiry_time: null } };
+        }),
+      };
+    } else out[name] = value;
+  }
+  return { ...(page as Record<string, unknown>), properties: out };
+}
+
 /** One activity's Notion client: the credential's shared limiter, its own call counter. */
 export function notionClientFor(deps: Pick<ActivityDeps, 'limiters'>, cfg: NotionConnectionConfig): NotionClient {
   return new NotionClient({ token: cfg.token, ...(cfg.base_url ? { baseUrl: cfg.base_url } : {}), limiter: limiterFor(deps, cfg), counter: new CallCounter() });
@@ -466,7 +491,7 @@ async function step(deps: ActivityDeps, cfg: NotionConnectionConfig, client: Not
   for (const raw of page.rows) {
     const id = idOf(raw);
     if (id === null) batch.rejected.push({ stream: 'pages', externalId: null, issues: [{ code: 'invalid_type', path: ['id'], message: 'a page without an id' }], raw });
-    else items.push({ externalId: id, needs: ['page', 'comments'], detail: { page: raw } });
+    else items.push({ externalId: id, needs: ['page', 'comments'], detail: { page: withoutExpiringUrls(raw) } });
   }
   const next: CrawlCursor = { rows: page.next, lastPage: page.next === null, startedAt: cursor.startedAt, pages: cursor.pages + 1 };
   const calls = client.counter.total;
@@ -531,7 +556,7 @@ async function pull(deps: ActivityDeps, cfg: NotionConnectionConfig, client: Not
       const t = editedAt(raw);
       const s = stored.get(id);
       const moved = !s || s.deleted || s.t === null || t === null || Date.parse(t) > s.t.getTime() || Date.parse(t) >= lastMinute;
-      items.push({ externalId: id, needs: moved ? ['page', 'comments'] : ['page'], detail: { page: raw } });
+      items.push({ externalId: id, needs: moved ? ['page', 'comments'] : ['page'], detail: { page: withoutExpiringUrls(raw) } });
       if (!moved) counts['notion.comments_skipped'] = (counts['notion.comments_skipped'] ?? 0) + 1;
     }
     events += page.rows.length;
@@ -552,7 +577,7 @@ async function pull(deps: ActivityDeps, cfg: NotionConnectionConfig, client: Not
         const s = stored.get(idOf(raw) ?? '');
         return s !== undefined && !s.deleted;
       })
-      .map((raw) => ({ externalId: idOf(raw)!, needs: ['page'], detail: { page: raw } }));
+      .map((raw) => ({ externalId: idOf(raw)!, needs: ['page'], detail: { page: withoutExpiringUrls(raw) } }));
     events += page.rows.length;
     queued += items.length;
     counts['notion.trashed'] = (counts['notion.trashed'] ?? 0) + items.length;

@@ -10,6 +10,7 @@ import { ensureReportSchedule, ensureSchedule } from '../worker/orchestration';
 import { configPath, loadConfig, openRuntime, quietLogger } from './runtime';
 import { describeTotals, printStatus, syncConnections } from './output';
 import { runDemo } from './demo';
+import { inspectNotion, notionClientFor } from '../activities/notion';
 
 const program = new Command();
 program.name('stageline').description('Creative-operations hub: assets moving through stages across your tools.').option('-c, --config <path>', 'stageline.yaml to use (default: $STAGELINE_CONFIG or ./stageline.yaml)');
@@ -32,17 +33,41 @@ const config = program.command('config').description('work with stageline.yaml')
 config
   .command('check')
   .description('validate stageline.yaml; every problem is listed with its path (exit 2 if any)')
-  .action(() => {
+  .option('--live', "also check each connection against the vendor (reads only): for Notion, the databases are shared and the stage property and options exist")
+  .action(async (opts: { live?: boolean }) => {
     const path = configPath(program.opts().config);
+    let cfg: StagelineConfig;
     try {
-      const cfg = loadConfig(path);
+      cfg = loadConfig(path);
       console.log(`${path}: OK — ${cfg.connections.length} connection(s): ${cfg.connections.map((c) => `${c.id} (${c.vendor})`).join(', ')}; ${cfg.people.length} people; pipeline ${cfg.workspace.pipeline.join(' → ')}`);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       console.error(`${err.source}: ${err.issues.length} problem${err.issues.length === 1 ? '' : 's'}`);
       for (const i of err.issues) console.error(formatIssue(i));
       process.exitCode = 2;
+      return;
     }
+    if (!opts.live) return;
+    // The plan's own checks, against what the vendor serves now, without writing anything.
+    const limiters = new LimiterRegistry();
+    let problems = 0;
+    for (const [idx, c] of cfg.connections.entries()) {
+      if (c.vendor !== 'notion') {
+        console.log(`  ${c.id} (${c.vendor}): no live check (its plan checks it on the next sync)`);
+        continue;
+      }
+      try {
+        const r = await inspectNotion(notionClientFor({ limiters }, c), c, idx);
+        if (r.problems.length) {
+          problems += r.problems.length;
+          for (const p of r.problems) console.error(`  ${p}`);
+        } else console.log(`  ${c.id} (notion): live check OK — ${r.sources.length} data source(s)`);
+      } catch (err) {
+        problems++;
+        console.error(`  connections.${idx}: connection "${c.id}": ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    if (problems) process.exitCode = 2;
   });
 
 program
