@@ -123,7 +123,7 @@ describe('Notion write-back', () => {
     expect(Object.keys(writes()).sort()).toEqual([PATCH_PAGE, POST_COMMENT]);
     const { rows } = await stack.db.pool.query<{ state: string }>(`SELECT DISTINCT state FROM ops.outbox WHERE connection_id = $1`, [NOTION]);
     expect(rows.map((r) => r.state)).toEqual(['done']);
-    console.log(`Notion first write: ${JSON.stringify(writes())} for ${live.length} pages; ${sim().calls().total} calls in all`);
+    console.log(`Notion first sync: ${JSON.stringify(sim().calls().byEndpoint)} for ${live.length} pages; ${sim().calls().total} calls in all`);
   });
 
   it('each violating page gets exactly one comment per violation; the Ops status property shows the most serious one', async () => {
@@ -192,6 +192,18 @@ describe('Notion write-back', () => {
     await syncNotion();
     expect(writes()).toEqual({ [PATCH_PAGE]: 1 });
     expect([shown(e.page, FIELDS.revision_round), shown(e.page, OPS)]).toEqual([e.revision_round, ops]);
+  });
+
+  it("Notion's 429 on a write: the drain waits as told and the page is written once", async () => {
+    const e = (await pages())[3]!;
+    sim().editPage(e.page, { [FIELDS.revision_round]: { number: 42 } });
+    sim().injectFaults({ code: 'rate_limited', times: 1, retryAfterSeconds: 1, endpoint: PATCH_PAGE });
+    sim().resetCalls();
+    await syncNotion();
+    expect(sim().calls().byCode.rate_limited).toBe(1);
+    expect([...patched().values()]).toEqual([1]);
+    expect(shown(e.page, FIELDS.revision_round)).toBe(e.revision_round);
+    expect(await count(stack, `SELECT count(*) FROM ops.outbox WHERE connection_id = $1 AND state <> 'done'`, [NOTION])).toBe(0);
   });
 
   it('a gate broken later is reverted: the Stage status set back by name, with one comment, once', async () => {
