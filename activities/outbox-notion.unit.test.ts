@@ -186,6 +186,18 @@ describe("NotionPageSender: Notion's refusals, classified", () => {
     expect((unstored as ConnectorError).kind).toBe('not_found');
   });
 
+  it('400 validation_error: invalid_config carrying Notion\'s message (the drain drops the row and records it on the violation)', async () => {
+    const id = pages[6]!;
+    const held = shown(id, OPS);
+    sim.control.injectFaults({ code: 'validation_error', times: 1, endpoint: 'PATCH /v1/pages/{id}', message: 'body failed validation: body.properties.Ops status.rich_text should be an array.' });
+    const err = await newSender().sendProperties([opsRow(id, held === 'Scope creep' ? 'Compliant' : 'Scope creep')], id, await state(id)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect((err as ConnectorError).kind).toBe('invalid_config');
+    expect((err as ConnectorError).message).toContain(`page ${id}`);
+    expect((err as ConnectorError).message).toContain('body.properties.Ops status.rich_text should be an array');
+    expect(shown(id, OPS)).toBe(held);
+  });
+
   it('429: rate_limited with Notion\'s wait, and nothing written (the row stays pending for the retry)', async () => {
     const id = pages[5]!;
     const held = shown(id, OPS);
