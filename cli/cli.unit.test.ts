@@ -21,14 +21,14 @@ const run = async (args: string[], env: Record<string, string> = {}) => {
 /** What the repository's stageline.yaml reads from the environment (ids shaped like the vendors' own). */
 const shippedEnv = {
   ASANA_TOKEN: 'x', ASANA_WORKSPACE: '12345', DRIVE_TOKEN: 'y', DRIVE_SHARED_DRIVE: '0ADlITtxVptg4Uk9PVA', DRIVE_FOLDER: '1RnD_iz9aaaaaaaaaaaa',
-  MONDAY_TOKEN: 'z', MONDAY_WORKSPACE: '1234567',
+  MONDAY_TOKEN: 'z', MONDAY_WORKSPACE: '1234567', NOTION_TOKEN: 'n', NOTION_DATABASE: '1f2e3d4c5b6a79881f2e3d4c5b6a7988',
 };
 
 describe('stageline config check', () => {
   it('accepts the repository\'s stageline.yaml once its environment is set', async () => {
-    const r = await run(['config', 'check'], { ...shippedEnv, MONDAY_API_URL: '', MONDAY_PLAN: '' });
+    const r = await run(['config', 'check'], { ...shippedEnv, MONDAY_API_URL: '', MONDAY_PLAN: '', NOTION_API_URL: '' });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/OK — 3 connection\(s\): agency-asana \(asana\), agency-monday \(monday\), agency-drive \(drive\)/);
+    expect(r.stdout).toMatch(/OK — 4 connection\(s\): agency-asana \(asana\), agency-monday \(monday\), agency-notion \(notion\), agency-drive \(drive\)/);
   });
 
   it('names each variable of the shipped stageline.yaml that is not set, at its path', async () => {
@@ -37,6 +37,19 @@ describe('stageline config check', () => {
     expect(r.stderr).toMatch(/connections\.1\.token \(line \d+\): environment variable MONDAY_TOKEN is not set/);
     expect(r.stderr).toMatch(/connections\.1\.workspaces\.0 \(line \d+\): environment variable MONDAY_WORKSPACE is not set/);
   });
+
+  it('names the Notion variables of the shipped stageline.yaml that are not set, at their paths', async () => {
+    const r = await run(['config', 'check'], { ...shippedEnv, NOTION_TOKEN: '', NOTION_DATABASE: '' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/connections\.2\.token \(line \d+\): environment variable NOTION_TOKEN is not set/);
+    expect(r.stderr).toMatch(/connections\.2\.databases\.0 \(line \d+\): environment variable NOTION_DATABASE is not set/);
+  }, 15_000);
+
+  it('refuses a NOTION_DATABASE that is a page URL rather than a database id, naming the path', async () => {
+    const r = await run(['config', 'check'], { ...shippedEnv, NOTION_DATABASE: 'https://www.notion.so/acme/Campaign' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/connections\.2\.databases\.0 \(line \d+\): a Notion id/);
+  }, 15_000);
 
   it('refuses a monday.com plan in MONDAY_PLAN that monday does not sell, naming the path', async () => {
     const r = await run(['config', 'check'], { ...shippedEnv, MONDAY_PLAN: 'platinum' });

@@ -1,7 +1,8 @@
-// `npm run demo`: a creative agency's Asana workspace, monday.com account and Google Drive (the
-// simulators, unless ASANA_TOKEN / MONDAY_TOKEN / DRIVE_TOKEN are set) synced through a real Temporal
-// server into PostgreSQL, files linked to the assets their tasks and items track, the standards
-// evaluated on every tool's assets, then a summary per tool and the leadership report.
+// `npm run demo`: a creative agency's Asana workspace, monday.com account, Notion workspace and Google
+// Drive (the simulators, unless ASANA_TOKEN / MONDAY_TOKEN / NOTION_TOKEN / DRIVE_TOKEN are set)
+// synced through a real Temporal server into PostgreSQL, files linked to the assets their tasks, items
+// and pages track, the standards evaluated on every tool's assets, then a summary per tool and the
+// leadership report.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
@@ -27,25 +28,55 @@ export interface DemoBoard {
 export interface DemoSimulators {
   /** The monday simulator's boards, when it runs. */
   mondayBoards?: DemoBoard[];
-  /** The Asana projects the simulated agency runs in Asana (the others are monday boards), when both simulators run. */
+  /** The Notion simulator's databases the agency runs campaigns in, when it runs. */
+  notionDatabases?: string[];
+  /** The Asana projects the simulated agency runs in Asana (the others are monday boards or Notion databases), when the Asana simulator runs beside another task tool's. */
   asanaProjects?: string[];
 }
 
 /**
  * Campaigns in the simulated agency: at least four, so that some run on monday.com boards (one with
- * its stage in a status column, one in groups) and the others in Asana.
+ * its stage in a status column, one in groups), one or more in Notion databases and the others in Asana.
  */
 export function demoProjects(tasks: number): number {
   return Math.max(4, Math.round(tasks / 150));
+}
+
+/** How many of the agency's campaigns each simulated task tool runs. */
+export interface CampaignSplit {
+  monday: number;
+  notion: number;
+  asana: number;
+}
+
+/**
+ * Each campaign runs in one tool, as an agency works: the same campaign synced from two tools would
+ * count its deliveries twice and have its Drive files claimed by two assets. monday.com gets at least
+ * two boards (one staged by a status column, one by groups) and about a third; Notion and Asana share
+ * the rest, Asana taking the odd one.
+ */
+export function splitCampaigns(projects: number, tools: { monday: boolean; notion: boolean }): CampaignSplit {
+  if (!Number.isInteger(projects) || projects < 1) throw new RangeError(`projects: expected an integer ≥ 1, got ${String(projects)}`);
+  if (tools.monday && tools.notion) {
+    const monday = Math.min(projects - 2, Math.max(2, Math.ceil(projects / 3)));
+    const notion = Math.floor((projects - monday) / 2);
+    return { monday, notion, asana: projects - monday - notion };
+  }
+  const half = Math.floor(projects / 2);
+  if (tools.monday) return { monday: half, notion: 0, asana: projects - half };
+  if (tools.notion) return { monday: 0, notion: half, asana: projects - half };
+  return { monday: 0, notion: 0, asana: projects };
 }
 
 /**
  * The demo's stageline.yaml: the file as written, pointed at the simulators where the environment
  * cannot do it. A monday connection's stage sources are keyed by board id, so the simulator's boards
  * are named and each board whose stage lives elsewhere than the `"*"` entry says gets its own entry,
- * with the same map (the simulator's group titles are its status labels). Campaigns run on monday
- * boards leave the Asana connection, as an agency runs each campaign in one tool. The result goes
- * through parseConfig like any file, so a wrong edit fails with its path.
+ * with the same map (the simulator's group titles are its status labels). A Notion connection lists
+ * the databases of its campaigns (one environment variable holds one id, not a list); the file's `"*"`
+ * stage entry reads each one's Stage status. Campaigns run on monday boards or in Notion leave the
+ * Asana connection, as an agency runs each campaign in one tool. The result goes through parseConfig
+ * like any file, so a wrong edit fails with its path.
  */
 export function demoConfigText(text: string, sims: DemoSimulators): string {
   const doc = parse(text) as { connections?: unknown } | null;
@@ -53,6 +84,7 @@ export function demoConfigText(text: string, sims: DemoSimulators): string {
   for (const c of connections) {
     if (!c || typeof c !== 'object') continue;
     if (c.vendor === 'asana' && sims.asanaProjects?.length) c.projects = sims.asanaProjects;
+    if (c.vendor === 'notion' && sims.notionDatabases?.length) c.databases = sims.notionDatabases;
     if (c.vendor !== 'monday' || !sims.mondayBoards?.length) continue;
     delete c.workspaces;
     c.boards = sims.mondayBoards.map((b) => b.id);
@@ -68,6 +100,11 @@ export function demoConfigText(text: string, sims: DemoSimulators): string {
     c.stage = stage;
   }
   return stringify(doc);
+}
+
+/** What each tool calls the records an asset comes from. */
+function recordsOf(vendor: string | undefined): string {
+  return vendor === 'monday' ? 'items' : vendor === 'notion' ? 'pages' : 'tasks';
 }
 
 function vendorsIn(text: string | null): Set<string> {
@@ -86,6 +123,9 @@ export async function runDemo(opts: { configPath: string; tasks: number }): Prom
   const text = existsSync(opts.configPath) ? readFileSync(opts.configPath, 'utf8') : null;
   const vendors = vendorsIn(text);
   const projects = demoProjects(opts.tasks);
+  const runsMonday = !process.env.MONDAY_TOKEN && vendors.has('monday');
+  const runsNotion = !process.env.NOTION_TOKEN && vendors.has('notion');
+  const split = splitCampaigns(projects, { monday: runsMonday, notion: runsNotion });
   const sims: DemoSimulators = {};
   try {
     let asanaProjects: string[] | null = null;
@@ -101,22 +141,43 @@ export async function runDemo(opts: { configPath: string; tasks: number }): Prom
       process.env.ASANA_BASE_URL = started.baseUrl;
       step(`Asana simulator: a creative agency with ${opts.tasks} tasks in ${projects} campaigns on ${started.baseUrl}`);
     } else step('ASANA_TOKEN is set: syncing the real Asana workspace of stageline.yaml');
-    if (!process.env.MONDAY_TOKEN && vendors.has('monday')) {
-      // Half the agency's campaigns run on monday.com boards: the generator makes the first two boards
-      // one with a Stage status column and one staged by groups.
+    // Campaigns (Asana project gids) another simulated tool runs; Asana keeps the rest.
+    const elsewhere = new Set<string>();
+    if (runsMonday) {
+      // The generator makes the first boards one with a Stage status column and one staged by groups.
       const { startMondaySimulatorFromCli } = await import('../connectors/monday/simulator');
-      const sim = await startMondaySimulatorFromCli({ port: 0, tasks: opts.tasks, projects, seed: SEED, boards: Math.floor(projects / 2) });
+      const sim = await startMondaySimulatorFromCli({ port: 0, tasks: opts.tasks, projects, seed: SEED, boards: split.monday });
       stops.push(() => sim.stop());
       const boards = sim.boardIds.map((id) => sim.control.boardTruth(id)!);
       sims.mondayBoards = boards.map((b) => ({ id: b.boardId, stageSource: b.stageSource }));
-      const onMonday = new Set(boards.map((b) => b.projectGid));
-      if (asanaProjects) sims.asanaProjects = asanaProjects.filter((gid) => !onMonday.has(gid));
+      for (const b of boards) if (b.projectGid) elsewhere.add(b.projectGid);
       process.env.MONDAY_TOKEN = sim.token;
       process.env.MONDAY_API_URL = sim.endpoint;
       process.env.MONDAY_WORKSPACE = boards[0]!.workspaceId;
       const by = (s: 'status' | 'group') => boards.filter((b) => b.stageSource === s).map((b) => b.boardId).join(', ') || 'none';
-      step(`monday.com simulator: ${boards.length} of the same agency's campaigns run on boards (stage in a Stage column: ${by('status')}; in groups: ${by('group')}) on ${sim.endpoint}${sims.asanaProjects ? `; Asana syncs the other ${sims.asanaProjects.length}` : ''}`);
+      step(`monday.com simulator: ${boards.length} of the same agency's campaigns run on boards (stage in a Stage column: ${by('status')}; in groups: ${by('group')}) on ${sim.endpoint}`);
     } else if (vendors.has('monday')) step('MONDAY_TOKEN is set: syncing the real monday.com boards of stageline.yaml');
+    if (runsNotion) {
+      // The simulator holds a database per campaign; the connection lists those of the next campaigns
+      // not on monday boards. Paced as Notion paces an integration: 3 requests/s, bursts of 10.
+      const { startNotionSimulatorFromCli, DEFAULT_RATE_LIMIT } = await import('../connectors/notion/simulator');
+      const sim = await startNotionSimulatorFromCli({ port: 0, tasks: opts.tasks, projects, seed: SEED, rateLimit: DEFAULT_RATE_LIMIT });
+      stops.push(() => sim.stop());
+      const chosen = sim.control
+        .truth()
+        .dataSources.filter((d) => d.role === 'assets' && d.projectGids.every((g) => !elsewhere.has(g)))
+        .slice(0, split.notion);
+      for (const d of chosen) for (const g of d.projectGids) elsewhere.add(g);
+      sims.notionDatabases = chosen.map((d) => d.databaseId);
+      process.env.NOTION_TOKEN = sim.token;
+      process.env.NOTION_API_URL = sim.baseUrl;
+      process.env.NOTION_DATABASE = chosen[0]?.databaseId ?? '';
+      step(`Notion simulator: ${chosen.length} of the same agency's campaigns run in databases (${chosen.map((d) => d.name).join(', ')}), ${DEFAULT_RATE_LIMIT.perSecond} requests/s as Notion allows, on ${sim.baseUrl}`);
+    } else if (vendors.has('notion')) step('NOTION_TOKEN is set: syncing the real Notion databases of stageline.yaml');
+    if (asanaProjects && elsewhere.size) {
+      sims.asanaProjects = asanaProjects.filter((gid) => !elsewhere.has(gid));
+      step(`Asana syncs the other ${sims.asanaProjects.length} campaign${sims.asanaProjects.length === 1 ? '' : 's'}`);
+    }
     if (!process.env.DRIVE_TOKEN) {
       // The same agency's Google Drive: the files behind the tasks' and items' versions, and the ones nobody claims.
       const { startDriveSimulatorFromCli } = await import('../connectors/drive/simulator');
@@ -132,7 +193,7 @@ export async function runDemo(opts: { configPath: string; tasks: number }): Prom
     let config: StagelineConfig;
     try {
       if (text === null) throw new ConfigError(opts.configPath, [{ code: 'not_found', path: [], message: `no config file at ${opts.configPath} (set --config or STAGELINE_CONFIG)` }]);
-      config = parseConfig(sims.mondayBoards || sims.asanaProjects ? demoConfigText(text, sims) : text, process.env, opts.configPath);
+      config = parseConfig(sims.mondayBoards || sims.notionDatabases || sims.asanaProjects ? demoConfigText(text, sims) : text, process.env, opts.configPath);
       // As loadConfig does: a relative reports folder is the config file's neighbour.
       config.reports.folder = resolve(dirname(opts.configPath), config.reports.folder);
     } catch (err) {
@@ -153,7 +214,7 @@ export async function runDemo(opts: { configPath: string; tasks: number }): Prom
         if (r instanceof Error) {
           failed = true;
           console.log(`✗ ${id}: ${r.cause instanceof Error ? r.cause.message : r.message}`);
-        } else console.log(`✓ ${id}: ${describeTotals(r, config.connections.find((c) => c.id === id)?.vendor === 'monday' ? 'items' : 'tasks')}`);
+        } else console.log(`✓ ${id}: ${describeTotals(r, recordsOf(config.connections.find((c) => c.id === id)?.vendor))}`);
       }
       console.log('');
       const summaries = new Map((await connectionSummaries(rt.db)).map((s) => [s.connectionId, s]));

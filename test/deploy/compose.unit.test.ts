@@ -189,7 +189,7 @@ describe('docker-compose.yml', () => {
   it('gives the worker and the API every environment variable the shipped stageline.yaml needs (those without a default)', () => {
     const shipped = readFileSync(join(repoRoot, 'stageline.yaml'), 'utf8').replace(/^\s*#.*$/gm, '');
     const names = [...new Set([...shipped.matchAll(/\$\{([A-Z_][A-Z0-9_]*)\}/g)].map((m) => m[1]!))];
-    expect(names).toEqual(expect.arrayContaining(['ASANA_TOKEN', 'DRIVE_TOKEN', 'MONDAY_TOKEN', 'MONDAY_WORKSPACE']));
+    expect(names).toEqual(expect.arrayContaining(['ASANA_TOKEN', 'DRIVE_TOKEN', 'MONDAY_TOKEN', 'MONDAY_WORKSPACE', 'NOTION_TOKEN', 'NOTION_DATABASE']));
     for (const name of ['worker', 'api']) {
       const given = Object.keys(env(services[name] ?? {}));
       expect({ service: name, missing: names.filter((n) => !given.includes(n)) }).toEqual({ service: name, missing: [] });
