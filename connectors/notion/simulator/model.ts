@@ -265,6 +265,9 @@ export interface DataSourceTruth {
   projectGids: string[];
   shared: boolean;
   pages: number;
+  /** The schema now, in order: each property's name and type (select and status with their option names). */
+  properties: { name: string; type: PropertyType; options?: string[] }[];
+  lastEditedTime: string;
 }
 export interface NotionTruth {
   /** The Stage status options (the agency's section names) and how Stageline maps them by default. */

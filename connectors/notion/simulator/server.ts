@@ -13,6 +13,7 @@ import { type RateLimitConfig, TokenBuckets } from './limits';
 import { type CommentRec, type DataSourceRec, type DatabaseRec, type FileRec, LIST_TYPES, NOTION_VERSIONS, type NotionVersion, type PageRec, type UserRec, normalizeId, textItem } from './model';
 import { type SortKey, compareKeys, compileFilter, compileSorts, findProperty } from './query';
 import { type SerializeContext, commentJson, dataSourceJson, databaseJson, pageJson, propertyItemJson, propertyItemList, userJson } from './serialize';
+import { parseSchemaUpdate } from './schema';
 import { type NotionStore } from './store';
 import { MAX_TEXT, parsePropertyWrites, parseRichText } from './writes';
 
@@ -29,7 +30,7 @@ export interface TokenCapabilities {
   emails: boolean;
   readComments: boolean;
   insertComments: boolean;
-  /** Update content: PATCH /v1/pages. */
+  /** Update content: PATCH /v1/pages and PATCH /v1/data_sources. */
   updateContent: boolean;
 }
 export const ALL_CAPABILITIES: TokenCapabilities = { emails: true, readComments: true, insertComments: true, updateContent: true };
@@ -273,6 +274,7 @@ export class NotionApi {
     if (a === 'databases' && is('GET', 2)) return databaseJson(this.database(b as string), r.version);
     if (a === 'data_sources') {
       if (is('GET', 2)) return dataSourceJson(this.dataSource(b as string), r.version);
+      if (is('PATCH', 2)) return this.updateDataSource(r, this.dataSource(b as string));
       if (c === 'query' && is('POST', 3)) return this.query(r, this.dataSource(b as string));
     }
     if (a === 'pages') {
@@ -437,6 +439,30 @@ export class NotionApi {
     if (inTrash === false) this.store.updatePage(page, [], false, r.token.bot);
     this.store.updatePage(page, writes, inTrash === true ? true : undefined, r.token.bot, b.is_locked as boolean | undefined);
     return pageJson(page, { ...r.ctx, only: this.filterProperties(r, page.dataSource) });
+  }
+
+  // ---- data-source schema ------------------------------------------------------------------------
+
+  /** PATCH /v1/data_sources/{id}: properties added, renamed, reconfigured or removed, and the title (schema.ts). */
+  private updateDataSource(r: Req, ds: DataSourceRec): unknown {
+    if (!r.token.capabilities.updateContent) throw new NotionError('restricted_resource', 'Insufficient permissions for this endpoint.');
+    const b = r.body;
+    const allowed = ['title', 'icon', 'properties', 'in_trash', 'parent'];
+    this.allowKeys(b, r.version === '2025-09-03' ? [...allowed, 'archived'] : allowed);
+    for (const k of ['icon', 'in_trash', 'archived', 'parent']) {
+      if (b[k] !== undefined) throw validation(`body failed validation: body.${k} is not modelled by the simulator.`);
+    }
+    if (ds.database.inTrash) throw validation("Can't edit block that is archived. You must unarchive the block before editing.");
+    const taken = new Set(ds.properties.map((p) => p.id));
+    const mint = (): string => {
+      let id = this.store.mintShortId();
+      while (taken.has(id)) id = this.store.mintShortId();
+      taken.add(id);
+      return id;
+    };
+    const plan = parseSchemaUpdate(b, ds, mint);
+    this.store.updateSchema(ds, plan, r.token.bot);
+    return dataSourceJson(ds, r.version);
   }
 
   private pageProperty(r: Req, page: PageRec, rawPropertyId: string): unknown {

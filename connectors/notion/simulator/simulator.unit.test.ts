@@ -9,6 +9,7 @@ import { type AddressInfo } from 'node:net';
 import {
   APIResponseError,
   Client,
+  type DataSourceObjectResponse,
   LogLevel,
   type PageObjectResponse,
   collectAllDataSourceRows,
@@ -289,6 +290,136 @@ describe('changes, trash and writes', () => {
     expect(now.slice(-2).map((c) => c.id)).toEqual([made.id, reply.id]);
     const e = await apiError(s.notion.comments.create({ parent: { page_id: withComments.pageId }, rich_text: [{ text: { content: 'x'.repeat(2001) } }] }));
     expect(e.code).toBe('validation_error');
+  });
+});
+
+describe('data-source schema: PATCH /v1/data_sources/{id} through dataSources.update', () => {
+  let s: Awaited<ReturnType<typeof start>>;
+  let ds: string;
+  beforeAll(async () => {
+    s = await start({ generate: { seed: 11, tasks: 60 } });
+    ds = s.sim.control.dataSourceIds('assets')[0] as string;
+  });
+  afterAll(async () => s.sim.stop());
+
+  const schema = async () => (await s.notion.dataSources.retrieve({ data_source_id: ds })) as DataSourceObjectResponse;
+  const livePages = async () => pagesOf(await collectPaginatedAPI(s.notion.dataSources.query, { data_source_id: ds }));
+
+  it('adds number (with its format), select (with its options), rich text and status properties: in the answer, the schema, every page (empty) and the truth; the data source is edited by the integration', async () => {
+    const pagesBefore = (await livePages()).map((p) => [p.id, p.last_edited_time]);
+    s.clock.now = Date.parse('2026-11-21T12:07:40.000Z');
+    const me = await s.notion.users.me({});
+    const answer = (await s.notion.dataSources.update({
+      data_source_id: ds,
+      properties: {
+        'Approval score': { number: { format: 'percent' }, description: 'Share of approvers who signed off' },
+        'Review outcome': { select: { options: [{ name: 'Passed', color: 'green' }, { name: 'Needs work' }] } },
+        'Reviewer notes': { rich_text: {} },
+        'Legal status': { status: {} },
+      },
+    })) as DataSourceObjectResponse;
+    expect(answer.last_edited_time).toBe('2026-11-21T12:07:00.000Z');
+    expect(answer.last_edited_by.id).toBe(me.id);
+    const got = await schema();
+    expect(got.properties).toEqual(answer.properties);
+    expect(got.properties['Approval score']).toMatchObject({ type: 'number', number: { format: 'percent' }, description: 'Share of approvers who signed off' });
+    const outcome = got.properties['Review outcome'];
+    expect(outcome?.type === 'select' && outcome.select.options.map((o) => [o.name, o.color])).toEqual([['Passed', 'green'], ['Needs work', expect.any(String)]]);
+    expect(got.properties['Reviewer notes']).toMatchObject({ type: 'rich_text', rich_text: {} });
+    // Status options cannot be set through the API: a new status property has the app's defaults.
+    const legal = got.properties['Legal status'];
+    expect(legal?.type === 'status' && legal.status.options.map((o) => o.name)).toEqual(['Not started', 'In progress', 'Done']);
+    expect(legal?.type === 'status' && legal.status.groups.map((g) => [g.name, g.option_ids.length])).toEqual([['To-do', 1], ['In progress', 1], ['Complete', 1]]);
+
+    const pages = await livePages();
+    expect(pages.length).toBeGreaterThan(0);
+    for (const p of pages) {
+      expect(p.properties['Approval score']).toMatchObject({ type: 'number', number: null });
+      expect(p.properties['Review outcome']).toMatchObject({ type: 'select', select: null });
+      expect(p.properties['Reviewer notes']).toMatchObject({ type: 'rich_text', rich_text: [] });
+      expect(p.properties['Legal status']).toMatchObject({ type: 'status', status: null });
+    }
+    // A schema change edits no page.
+    expect(pages.map((p) => [p.id, p.last_edited_time])).toEqual(pagesBefore);
+    const truth = s.sim.control.truth().dataSources.find((d) => d.dataSourceId === ds);
+    expect(truth?.lastEditedTime).toBe('2026-11-21T12:07:00.000Z');
+    expect(truth?.properties).toEqual(expect.arrayContaining([
+      { name: 'Approval score', type: 'number' },
+      { name: 'Review outcome', type: 'select', options: ['Passed', 'Needs work'] },
+      { name: 'Reviewer notes', type: 'rich_text' },
+      { name: 'Legal status', type: 'status', options: ['Not started', 'In progress', 'Done'] },
+    ]));
+
+    // The new properties take values like any other.
+    const page = pages[0] as PageObjectResponse;
+    const written = (await s.notion.pages.update({ page_id: page.id, properties: { 'Approval score': { number: 0.75 }, 'Review outcome': { select: { name: 'Passed' } }, 'Legal status': { status: { name: 'Done' } } } })) as PageObjectResponse;
+    expect(written.properties['Approval score']).toMatchObject({ number: 0.75 });
+    expect(written.properties['Review outcome']).toMatchObject({ select: { name: 'Passed' } });
+    expect(written.properties['Legal status']).toMatchObject({ status: { name: 'Done' } });
+  });
+
+  it('renames a property by id and removes one by name (null), with its values; adds select options and drops those left out', async () => {
+    const before = await schema();
+    const notes = before.properties['Reviewer notes'] as { id: string };
+    const outcome = before.properties['Review outcome'] as { select: { options: { id: string; name: string }[] } };
+    const passed = outcome.select.options.find((o) => o.name === 'Passed') as { id: string };
+    const answer = (await s.notion.dataSources.update({
+      data_source_id: ds,
+      properties: { [notes.id]: { name: 'Review notes' }, 'Approval score': null, 'Review outcome': { select: { options: [{ id: passed.id }, { name: 'Escalated', color: 'red' }] } } },
+    })) as DataSourceObjectResponse;
+    expect(Object.keys(answer.properties)).toContain('Review notes');
+    expect(Object.keys(answer.properties)).not.toContain('Reviewer notes');
+    expect(answer.properties['Approval score']).toBeUndefined();
+    expect(answer.properties['Review notes']).toMatchObject({ id: notes.id, type: 'rich_text' });
+    const after = answer.properties['Review outcome'];
+    expect(after?.type === 'select' && after.select.options.map((o) => o.name)).toEqual(['Passed', 'Escalated']);
+    for (const p of await livePages()) {
+      expect(Object.keys(p.properties)).not.toContain('Approval score');
+      expect(p.properties['Review notes']).toMatchObject({ type: 'rich_text' });
+    }
+    const e = await apiError(s.notion.pages.update({ page_id: (await livePages())[0]!.id, properties: { 'Approval score': { number: 1 } } }));
+    expect(e.message).toMatch(/Approval score is not a property that exists/);
+  });
+
+  it('refuses a wrong type, a duplicate name, too many or duplicate options, status options and the title\'s removal with validation_error naming the path, and changes nothing', async () => {
+    const before = await schema();
+    s.clock.now += 10 * 60_000;
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ Score: { decimal: {} } }, /body\.properties\.Score\.decimal should be not present/],
+      [{ Score: { type: 'select', number: {} } }, /body\.properties\.Score\.type should be `"number"`/],
+      [{ Score: { description: 'no type' } }, /should have a property type to create "Score"/],
+      [{ Score: { number: { format: 'Dollars!' } } }, /body\.properties\.Score\.number\.format should be a number format/],
+      [{ 'Review notes': { name: P.stage } }, /body\.properties\.Review notes\.name should be a name no other property has/],
+      [{ Score: { name: P.brief, number: {} } }, /body\.properties\.Score\.name should be a name no other property has/],
+      [{ Pick: { select: { options: [{ name: 'A' }, { name: 'A' }] } } }, /body\.properties\.Pick\.select\.options\[1\]\.name should be unique/],
+      [{ Pick: { select: { options: Array.from({ length: 101 }, (_, i) => ({ name: `o${i}` })) } } }, /body\.properties\.Pick\.select\.options\.length should be ≤ `100`/],
+      [{ Pick: { select: { options: [{ name: 'a,b' }] } } }, /should not contain commas/],
+      [{ Pick: { select: { options: [{ name: 'A', color: 'teal' }] } } }, /body\.properties\.Pick\.select\.options\[0\]\.color should be one of/],
+      [{ Gate: { status: { options: [{ name: 'Open' }] } } }, /body\.properties\.Gate\.status\.options: it is not possible to update the name or options values of a status property/],
+      [{ [P.stage]: { status: { options: [{ name: 'Shipped' }] } } }, /status\.options: it is not possible/],
+      [{ [P.name]: null }, /the title property cannot be removed/],
+      [{ Nope: null }, /Nope is not a property that exists/],
+      [{ [P.revisionRound]: { select: {} } }, /changing Revision round from number to select is not modelled/],
+      [{ Score: { number: {} }, Other: { name: 'Score', rich_text: {} } }, /body\.properties\.Other\.name should be a name no other property has/],
+      [{ Huge: { name: 'x'.repeat(101), number: {} } }, /body\.properties\.Huge\.name\.length should be ≤ `100`/],
+    ];
+    for (const [properties, message] of cases) {
+      const e = await apiError(s.notion.dataSources.update({ data_source_id: ds, properties: properties as never }));
+      expect([e.status, e.code], JSON.stringify(properties).slice(0, 80)).toEqual([400, 'validation_error']);
+      expect(e.message, JSON.stringify(properties).slice(0, 80)).toMatch(message);
+    }
+    expect(await schema()).toEqual(before);
+  });
+
+  it('needs the update-content capability (403 restricted_resource); an unknown data source is 404', async () => {
+    s.sim.control.addToken('read-only', { capabilities: { updateContent: false } });
+    const readOnly = new Client({ auth: 'read-only', baseUrl: s.baseUrl, retry: false, logLevel: LogLevel.ERROR });
+    const before = await schema();
+    const e = await apiError(readOnly.dataSources.update({ data_source_id: ds, properties: { Score: { number: {} } } }));
+    expect([e.status, e.code]).toEqual([403, 'restricted_resource']);
+    expect(await schema()).toEqual(before);
+    const gone = await apiError(s.notion.dataSources.update({ data_source_id: '00000000-0000-4000-8000-000000000000', properties: { Score: { number: {} } } }));
+    expect([gone.status, gone.code]).toEqual([404, 'object_not_found']);
   });
 });
 

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { APIErrorCode, Client, type CommentObjectResponse, type DatabaseObjectResponse, LogLevel, type PageObjectResponse, type UserObjectResponse } from '@notionhq/client';
+import { APIErrorCode, Client, type CommentObjectResponse, type DataSourceObjectResponse, type DatabaseObjectResponse, LogLevel, type PageObjectResponse, type UpdateDataSourceResponse, type UserObjectResponse } from '@notionhq/client';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { ERROR_CODES, type NotionSimulator, SIM_DEFAULT_TOKEN, createNotionSimulator } from './index';
 import { commentJson, dataSourceJson, databaseJson, pageJson, userJson } from './serialize';
@@ -82,6 +82,17 @@ describe('answers against the SDK response types', () => {
       const ds = await notion.dataSources.retrieve({ data_source_id: dsId });
       check('data source', ds, req('data-sources.d.ts', 'DataSourceObjectResponse'));
       for (const prop of Object.values((ds as { properties: Record<string, unknown> }).properties)) check('property config', prop, req('data-sources.d.ts', 'DatabasePropertyConfigResponseCommon'));
+      // PATCH /v1/data_sources/{id} answers the whole data source (UpdateDataSourceResponse), new properties included.
+      const updated = await notion.dataSources.update({ data_source_id: dsId, properties: { [`Score ${version}`]: { number: { format: 'percent' } }, [`Gate ${version}`]: { select: { options: [{ name: 'Open' }] } }, [`Flow ${version}`]: { status: {} } } });
+      check('data source update', updated, req('data-sources.d.ts', 'DataSourceObjectResponse'));
+      const added = Object.entries((updated as { properties: Record<string, { type: string }> }).properties).filter(([name]) => name.endsWith(version));
+      expect(added.map(([, p]) => p.type).sort()).toEqual(['number', 'select', 'status']);
+      for (const [name, prop] of added) {
+        check(`new property ${name}`, prop, [...req('data-sources.d.ts', 'DatabasePropertyConfigResponseCommon'), prop.type]);
+        const config = (prop as unknown as Record<string, unknown>)[prop.type] as object;
+        check(`new property ${name} config`, config, prop.type === 'number' ? ['format'] : prop.type === 'select' ? ['options'] : ['options', 'groups']);
+      }
+      if (version === '2026-03-11') expect('archived' in updated).toBe(false);
       const q = await notion.dataSources.query({ data_source_id: dsId, page_size: 20 });
       check('query', q, req('data-sources.d.ts', 'QueryDataSourceResponse'));
       for (const page of q.results) {
@@ -154,6 +165,7 @@ describe('type level', () => {
     expectTypeOf(pageJson).returns.toMatchTypeOf<PageObjectResponse | Omit<PageObjectResponse, 'archived'>>();
     expectTypeOf(databaseJson).returns.toMatchTypeOf<DatabaseObjectResponse | Omit<DatabaseObjectResponse, 'archived'>>();
     expectTypeOf(dataSourceJson).returns.toHaveProperty('properties');
+    expectTypeOf<DataSourceObjectResponse>().toMatchTypeOf<UpdateDataSourceResponse>();
     expectTypeOf(commentJson).returns.toEqualTypeOf<CommentObjectResponse>();
     expectTypeOf(userJson).returns.toEqualTypeOf<UserObjectResponse>();
   });

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { RichTextItemResponse } from '@notionhq/client';
 import { type CommentRec, type DataSourceRec, type NotionDataset, type PageRec, type UserRec, floorMinute } from './model';
+import { type SchemaPlan } from './schema';
 import { type PropertyWrite } from './writes';
 
 export type StoreEvent =
@@ -78,6 +79,30 @@ export class NotionStore {
       this.touch(page, actor, at);
       this.emit({ type: inTrash ? 'page.deleted' : 'page.undeleted', page, actor, at });
     }
+  }
+
+  /**
+   * Applies a checked schema plan (schema.ts) to the data source: properties added (every page's value
+   * empty), renamed, reconfigured or removed (with every page's value). Moves the data source's
+   * last_edited_time and last_edited_by, not its pages' (a schema change edits no page [U]).
+   */
+  updateSchema(ds: DataSourceRec, plan: SchemaPlan, actor: UserRec): void {
+    const at = this.clock();
+    for (const c of plan.changes) {
+      if (c.kind === 'add') ds.properties.push(c.prop);
+      else if (c.kind === 'remove') {
+        ds.properties.splice(ds.properties.indexOf(c.prop), 1);
+        for (const p of ds.pages) p.values.delete(c.prop.id);
+      } else {
+        if (c.name !== undefined) c.prop.name = c.name;
+        if (c.description !== undefined) c.prop.description = c.description;
+        if (c.numberFormat !== undefined) c.prop.numberFormat = c.numberFormat;
+        if (c.options !== undefined) c.prop.options = c.options;
+      }
+    }
+    if (plan.title !== undefined) ds.name = plan.title;
+    ds.lastEditedTime = floorMinute(at);
+    ds.lastEditedBy = actor;
   }
 
   createPage(ds: DataSourceRec, writes: PropertyWrite[], actor: UserRec): PageRec {

@@ -49,12 +49,24 @@ export function pageTruth(dataset: NotionDataset, page: PageRec): PageTruth {
   };
 }
 
+const OPTION_TYPES: ReadonlySet<string> = new Set(['select', 'multi_select', 'status']);
+
 export function computeTruth(dataset: NotionDataset): NotionTruth {
   const pages = new Map<string, PageTruth>();
   const dataSources: NotionTruth['dataSources'] = [];
   for (const db of dataset.databases) {
     for (const s of db.dataSources) {
-      dataSources.push({ dataSourceId: s.id, databaseId: db.id, name: s.name, role: s.role, projectGids: [...s.projectGids], shared: db.shared, pages: s.pages.length });
+      dataSources.push({
+        dataSourceId: s.id,
+        databaseId: db.id,
+        name: s.name,
+        role: s.role,
+        projectGids: [...s.projectGids],
+        shared: db.shared,
+        pages: s.pages.length,
+        properties: s.properties.map((p) => (OPTION_TYPES.has(p.type) ? { name: p.name, type: p.type, options: p.options.map((o) => o.name) } : { name: p.name, type: p.type })),
+        lastEditedTime: isoTime(s.lastEditedTime),
+      });
       if (s.role !== 'assets') continue;
       for (const p of s.pages) pages.set(p.id, pageTruth(dataset, p));
     }
