@@ -172,7 +172,8 @@ export async function runDemo(opts: { configPath: string; tasks: number }): Prom
       process.env.NOTION_TOKEN = sim.token;
       process.env.NOTION_API_URL = sim.baseUrl;
       process.env.NOTION_DATABASE = chosen[0]?.databaseId ?? '';
-      step(`Notion simulator: ${chosen.length} of the same agency's campaigns run in databases (${chosen.map((d) => d.name).join(', ')}), ${DEFAULT_RATE_LIMIT.perSecond} requests/s as Notion allows, on ${sim.baseUrl}`);
+      const runs = chosen.length === 1 ? 'campaigns runs in a database' : 'campaigns run in databases';
+      step(`Notion simulator: ${chosen.length} of the same agency's ${runs} (${chosen.map((d) => d.name).join(', ')}), paced at ${DEFAULT_RATE_LIMIT.perSecond} requests/s as Notion paces an integration, on ${sim.baseUrl}`);
     } else if (vendors.has('notion')) step('NOTION_TOKEN is set: syncing the real Notion databases of stageline.yaml');
     if (asanaProjects && elsewhere.size) {
       sims.asanaProjects = asanaProjects.filter((gid) => !elsewhere.has(gid));
@@ -294,6 +295,9 @@ async function writeDemoReport(rt: Runtime, config: StagelineConfig): Promise<vo
   if (toolCsv) {
     const tools = parseCsv(readFileSync(toolCsv, 'utf8'), { columns: true }) as Record<string, string>[];
     console.log(`  by source tool: ${tools.map((t) => `${t.source_tool} ${t.delivered} delivered, ${t.live_assets} live assets`).join(' · ')}`);
+    // Notion's API reads no property history (connectors/notion/README.md, Behaviour 16): a page's
+    // moves count from the first sync that sees them, so a first sync shows its live pages, not past deliveries.
+    if (config.connections.some((c) => c.vendor === 'notion')) console.log('  (Notion keeps no stage history an integration can read: its deliveries count from Stageline\'s first sync on)');
   }
   console.log(`  ${r.html}`);
   console.log(`  ${r.files.length - 1} CSV files beside it; weekly: ${config.reports.weekly ? `every ${config.reports.weekly.day} at ${config.reports.weekly.at} into ${config.reports.folder}` : 'off (stageline.yaml reports.weekly)'}`);
