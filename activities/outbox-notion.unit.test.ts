@@ -3,7 +3,8 @@
 // differ; each data source's schema is read once per drain; what the page already holds is not sent; a
 // row that cannot be written is dropped alone, naming the page, the property and the option; a comment
 // is one stamped POST /v1/comments, never posted twice (also when a send is retried after a crash);
-// Notion's refusals arrive classified (404 not_found, 429 rate_limited with its wait).
+// Notion's refusals arrive classified (404 not_found, 429 rate_limited with its wait); a data source
+// without the Ops status and metric properties gets them in one PATCH /v1/data_sources/{id}.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiter } from '../connectors/limiter';
 import type { NotionStageConfig } from '../connectors/notion/normalize';
@@ -11,6 +12,7 @@ import { PROPERTY_NAMES, SIM_DEFAULT_TOKEN, createNotionSimulator, type NotionSi
 import { NotionWriter, propertyWriteForm } from '../connectors/notion/writeback';
 import { readStamp, stampText } from '../connectors/stamp';
 import { ConnectorError } from '../connectors/types';
+import { OPS_STATUS_OPTIONS } from './enforce';
 import type { Metric, ToolValues } from './metrics';
 import { NotionPageSender, type NotionPageState, type OutboxRow } from './outbox';
 
@@ -206,5 +208,76 @@ describe("NotionPageSender: Notion's refusals, classified", () => {
     expect(err).toBeInstanceOf(ConnectorError);
     expect({ kind: (err as ConnectorError).kind, wait: (err as ConnectorError).details.retryAfterMs }).toEqual({ kind: 'rate_limited', wait: 2_000 });
     expect(shown(id, OPS)).toBe(held);
+  });
+});
+
+describe('NotionPageSender: a data source without the Ops status and metric properties', () => {
+  let bare: NotionSimulator;
+  let bareWriter: NotionWriter;
+  let sources: string[];
+  let rowsOf: Map<string, string[]>;
+  const bareCalls = () => Object.fromEntries(Object.entries(bare.control.calls().byEndpoint).filter(([k]) => !k.startsWith('GET ')));
+  const bareState = async (pageId: string): Promise<NotionPageState> => {
+    const raw = await bareWriter.client.page(pageId);
+    const form = propertyWriteForm(raw);
+    const fields: Record<string, unknown> = {};
+    for (const [name, w] of Object.entries(form)) fields[name] = Object.values(w)[0];
+    return { dataSourceId: (raw as { parent: { data_source_id: string } }).parent.data_source_id, raw, fields, hash: JSON.stringify(form), written: null };
+  };
+  const figures = (i: number): ToolValues => ({ revision_round: i + 1, days_in_stage: 2, cycle_time: 10 + i });
+  const drain = async () => {
+    const sender = new NotionPageSender(bareWriter, { connectionId: 'bare-notion', opsField: OPS, stage });
+    const states: string[] = [];
+    for (const ds of sources) {
+      for (const [i, id] of rowsOf.get(ds)!.entries()) {
+        const { outcomes } = await sender.sendProperties([opsRow(id, i % 2 ? 'Approval missing' : 'Compliant'), metricsRow(id, figures(i))], id, await bareState(id));
+        states.push(...[...outcomes.values()].map((o) => o.state));
+      }
+    }
+    return states;
+  };
+
+  beforeAll(async () => {
+    bare = createNotionSimulator({ generate: { seed: 21, tasks: 40, projects: 2 }, rateLimit: null });
+    const { baseUrl: url } = await bare.start();
+    bareWriter = new NotionWriter({ token: SIM_DEFAULT_TOKEN, baseUrl: url, limiter: new RateLimiter(600_000, 8) });
+    sources = bare.control.dataSourceIds('assets');
+    // The workspace as a team that never added Stageline's columns has it: removed through the API.
+    for (const ds of sources) await bareWriter.client.updateDataSource(ds, { [OPS]: null, ...Object.fromEntries(Object.values(FIELDS).map((n) => [n, null])) });
+    const truth = bare.control.truth();
+    rowsOf = new Map(sources.map((ds) => [ds, [...truth.pages.values()].filter((p) => p.dataSourceId === ds && !p.inTrash).slice(0, 3).map((p) => p.pageId)]));
+  });
+  afterAll(() => bare?.stop());
+
+  it('the first drain creates them in ONE PATCH /v1/data_sources/{id} per data source, then writes each page in ONE PATCH; a second drain creates and writes nothing', async () => {
+    expect(sources.length).toBe(2);
+    for (const ds of sources) {
+      const names = bare.control.truth().dataSources.find((d) => d.dataSourceId === ds)!.properties.map((p) => p.name);
+      expect(names).not.toEqual(expect.arrayContaining([OPS]));
+      for (const n of Object.values(FIELDS)) expect(names).not.toContain(n);
+    }
+    bare.control.resetCalls();
+    const pageCount = sources.reduce((n, ds) => n + rowsOf.get(ds)!.length, 0);
+    expect(new Set(await drain())).toEqual(new Set(['done']));
+    expect(bareCalls()).toEqual({ 'PATCH /v1/data_sources/{id}': sources.length, 'PATCH /v1/pages/{id}': pageCount });
+    for (const ds of sources) {
+      const props = bare.control.truth().dataSources.find((d) => d.dataSourceId === ds)!.properties;
+      // The Ops status is created as a select with every Ops status, the metrics as numbers.
+      expect(props.find((p) => p.name === OPS)).toEqual({ name: OPS, type: 'select', options: OPS_STATUS_OPTIONS });
+      for (const n of Object.values(FIELDS)) expect(props.find((p) => p.name === n)).toEqual({ name: n, type: 'number' });
+      for (const [i, id] of rowsOf.get(ds)!.entries()) {
+        const page = bare.control.pageState(id).page.properties as Record<string, { type: string; select?: { name: string } | null; number?: number | null }>;
+        expect({ ops: page[OPS]?.select?.name, round: page[FIELDS.revision_round]?.number, days: page[FIELDS.days_in_stage]?.number, cycle: page[FIELDS.cycle_time]?.number }).toEqual({
+          ops: i % 2 ? 'Approval missing' : 'Compliant', round: i + 1, days: 2, cycle: 10 + i,
+        });
+      }
+    }
+    // Another page of a data source the first drain did not touch reads the new properties empty.
+    const other = [...bare.control.truth().pages.values()].find((p) => p.dataSourceId === sources[0] && !p.inTrash && !rowsOf.get(sources[0]!)!.includes(p.pageId))!;
+    expect(bare.control.pageState(other.pageId).page.properties[OPS]).toMatchObject({ type: 'select', select: null });
+
+    bare.control.resetCalls();
+    expect(new Set(await drain())).toEqual(new Set(['skipped']));
+    expect(bareCalls()).toEqual({});
   });
 });

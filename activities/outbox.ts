@@ -28,7 +28,7 @@ import { DailyCapReached } from '../connectors/monday/limits';
 import { findColumn, type MondayStageConfig, type MondayStageSource } from '../connectors/monday/normalize';
 import { MondayBoardRaw, MondayItemRaw, statusLabelsOf, type MondayColumnRaw, type MondayGroupRaw } from '../connectors/monday/raw';
 import { MondayWriter, columnWriteForm, type ColumnWrite } from '../connectors/monday/writeback';
-import { NotionWriter, propertyWriteForm, type PropertyWrite } from '../connectors/notion/writeback';
+import { NotionWriter, findSchemaProperty, propertyWriteForm, type PropertyWrite } from '../connectors/notion/writeback';
 import { NotionPageRaw, type NotionPropertyConfigRaw } from '../connectors/notion/raw';
 import { findProperty, type NotionStageConfig } from '../connectors/notion/normalize';
 import { readStamp } from '../connectors/stamp';
@@ -755,6 +755,8 @@ interface NotionSchema {
   properties: Record<string, NotionPropertyConfigRaw>;
   opsProperty?: Promise<NotionPropertyConfigRaw>;
   metricProperties: Map<string, Promise<Record<Metric, NotionPropertyConfigRaw>>>;
+  /** The last creation of missing properties together (createMissing); later ones wait for it. */
+  creating?: Promise<void>;
 }
 
 /** Property types the Ops status can be written into: an option by name, or its label as text. */
@@ -840,6 +842,34 @@ export class NotionPageSender {
   }
 
   /**
+   * The Ops status and metric properties a page's rows need and the data source lacks, created together
+   * in ONE `PATCH /v1/data_sources/{id}` (opsProperty and metricProperties then find them by name), so a
+   * data source missing both gets one schema write, not two (outbox-notion.unit.test.ts). Creations of a
+   * data source run one after another, so a second page finds what the first created. A refusal
+   * (invalid_config) is left to those lookups, which create and drop each property's rows alone.
+   */
+  private async createMissing(schema: NotionSchema, metricNames: Record<Metric, string>): Promise<void> {
+    const wanted = [
+      { name: this.opts.opsField, create: { select: OPS_STATUS_OPTIONS }, accept: OPS_PROPERTY_TYPES },
+      ...METRICS.map((m) => ({ name: metricNames[m], create: { number: true as const }, accept: ['number'] })),
+    ];
+    const run = async (): Promise<void> => {
+      const missing = wanted.filter((w) => !findSchemaProperty(schema.properties, w.name));
+      // Only when both kinds are missing is there anything to save; one kind alone goes through its lookup.
+      if (!missing.some((w) => w.name === this.opts.opsField) || !missing.some((w) => w.name !== this.opts.opsField)) return;
+      const r = await this.writer.ensureProperties(schema.id, schema.properties, missing);
+      for (const name of r.created) schema.properties[r.properties[name]!.name] = r.properties[name]!;
+    };
+    const next = (schema.creating ?? Promise.resolve()).then(run, run);
+    schema.creating = next.catch(() => undefined);
+    try {
+      await next;
+    } catch (err) {
+      if (!(err instanceof ConnectorError && err.kind === 'invalid_config')) throw err;
+    }
+  }
+
+  /**
    * The Ops status, stage and metrics rows of one page in one `PATCH /v1/pages/{id}` (rows in id order:
    * a later row's value wins): each property set to its row's value, properties that already hold it
    * left out, nothing sent when none is left. A row that cannot be written (an option the property
@@ -858,6 +888,9 @@ export class NotionPageSender {
     } catch {
       // A page stored in another shape: nothing is known to be held, every target is sent.
     }
+    const wantsOps = rows.some((r) => r.op === 'set_field') && !schema.opsProperty;
+    const wantsMetrics = latestMetrics(rows)?.fields ?? null;
+    if (wantsOps && wantsMetrics && !schema.metricProperties.has(JSON.stringify(METRICS.map((m) => wantsMetrics[m])))) await this.createMissing(schema, wantsMetrics);
     const target: Record<string, PropertyWrite> = {};
     const included: OutboxRow[] = [];
     const results = new Map<string, unknown>();
