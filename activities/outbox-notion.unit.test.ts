@@ -176,6 +176,21 @@ describe('NotionPageSender: comments', () => {
   });
 });
 
+describe('NotionPageSender: a resolved comment', () => {
+  it('is not listed by GET /v1/comments, so a send retried after a crash posts it again (the known limit of the live check)', async () => {
+    const id = pages.at(-1)!;
+    const before = sim.control.pageState(id).comments.length;
+    const r = commentRow(id, 'The file name does not follow the convention.', 'k-resolved');
+    expect((await newSender().sendComment(r, id)).state).toBe('done');
+    const posted = sim.control.pageState(id).comments.at(-1)!;
+    // A person resolves the discussion; the drain had crashed before recording the send.
+    sim.control.resolveDiscussion(posted.discussionId);
+    expect((await newSender().sendComment(r, id)).state).toBe('done');
+    const mine = sim.control.pageState(id).comments.slice(before).filter((c) => readStamp(c.text) === 'k-resolved');
+    expect(mine.map((c) => c.resolved)).toEqual([true, false]);
+  });
+});
+
 describe("NotionPageSender: Notion's refusals, classified", () => {
   it('a page Notion does not have: not_found (the drain drops the row with the reason)', async () => {
     const id = pages[0]!;
