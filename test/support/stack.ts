@@ -62,6 +62,8 @@ export interface NotionSide {
   sim: NotionSimulator;
   /** The truth as generated; `sim.control.truth()` follows later edits. */
   truth: GeneratedNotion['truth'];
+  /** The simulator's records (the archive's pages are not in the truth). */
+  dataset: GeneratedNotion['dataset'];
   connectionId: string;
   baseUrl: string;
   /** The databases the connection lists, and their data sources, in the simulator's order. */
@@ -249,7 +251,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const sources = generated.truth.dataSources.filter((d) => roles.includes(d.role));
     const databaseIds = [...new Set(sources.map((d) => d.databaseId))];
     const notionConnectionId = o.connectionId ?? `${connectionId}-notion`;
-    notion = { sim: nsim, truth: generated.truth, connectionId: notionConnectionId, baseUrl, databaseIds, dataSourceIds: sources.map((d) => d.dataSourceId) };
+    notion = { sim: nsim, truth: generated.truth, dataset: generated.dataset, connectionId: notionConnectionId, baseUrl, databaseIds, dataSourceIds: sources.map((d) => d.dataSourceId) };
     const optionsOf = (databaseId: string) => {
       const ds = generated.dataset.databasesById.get(databaseId)!.dataSources[0]!;
       return ds.properties.find((p) => p.name === 'Stage')!.options.map((x) => x.name);
