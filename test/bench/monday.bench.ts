@@ -211,6 +211,7 @@ const minsec = (ms: number): string => {
   return s < 90 ? `${fmt1(s)} s` : `${Math.floor(s / 60)} min ${fmt(s % 60)} s`;
 };
 const mpts = (n: number): string => `${fmt1(n / 1e6)} M`;
+const callsOf = (n: number): string => `${fmt(n)} call${n === 1 ? '' : 's'}`;
 const pct = (a: number, b: number): string => (b > 0 ? `${fmt((a / b) * 100)} %` : '—');
 const sum = (xs: Iterable<number>): number => {
   let n = 0;
@@ -828,9 +829,9 @@ async function incremental(rig: Rig, o: { statusChanges: number; newUpdates: num
     const r = figuresOf(run);
     checkRun(f, 'incremental, nothing changed', run, r);
     check(f, written(r) === 0, `incremental, nothing changed: ${fmt(written(r))} rows inserted or updated`);
-    target(f, r.calls <= boards, `incremental, nothing changed: ${fmt(r.calls)} calls for ${boards} boards (${fmt2(r.calls / boards)} a board; target ≤ 1)`);
+    target(f, r.calls <= boards, `incremental, nothing changed: ${callsOf(r.calls)} for ${boards} boards (${fmt2(r.calls / boards)} a board; target ≤ 1)`);
     scenarios.push({ name: 'nothing changed', changes: '—', r, boards, model: 1, landed: `${fmt(written(r))} rows written` });
-    progress(`${rig.label}: nothing changed: ${fmt(r.calls)} calls (${JSON.stringify(r.byOperation)})`);
+    progress(`${rig.label}: nothing changed: ${callsOf(r.calls)} (${JSON.stringify(r.byOperation)})`);
   }
 
   // 2. Δ: status changes (a status-column change or a move between stage groups, as the board keeps its
@@ -1014,7 +1015,7 @@ function fullSection(title: string, x: { run: RunInfo; r: FullResult }, opts: { 
       `${fmt(x.r.dailyCap)} calls and the connection on \`plan: ${x.r.plan}\` with the same cap. The simulator's complexity budget is unlimited here, so the wall ` +
       `time is the simulator's speed and the peaks show what the sync would ask of a real budget. **How:** the proxy's record of every answer; the three counts ` +
       `of calls (simulator, proxy, sync run) and of points (Σ before − after of the answers, the simulator's charge, the run's \`complexity.points\`) must agree. ` +
-      `**Compared with:** engineering-facts §7.2: R_min = Σ_b ⌈N_b/500⌉ = **${fmt(s.rMin)}** calls, and the Airbyte \`source-monday\` pattern.`,
+      `**Compared with:** engineering-facts §7.2: R_min = Σ_b ⌈N_b/500⌉ = **${fmt(s.rMin)}** calls${opts.airbyte ? ', and the Airbyte `source-monday` pattern' : ''}.`,
     '',
   );
   out.push(table(['Operation', 'Calls', 'Points', 'Share of points', 'Simulator time', 'Why'], opRows(r, (op) => [WHY[op] ?? ''])));
@@ -1114,10 +1115,10 @@ function analysis(full: FullResult, inc: IncrementalResult | null): string[] {
       `stops it, so a real personal token paces it (section 5 shows the pacing holding the floor, without a single "wait" answer).`,
     `- **At the simulator's speed: the engine's CPU, not PostgreSQL.** Of ${secs(r.wallMs)}, the answers took ${secs(simMs)} and PostgreSQL transactions ` +
       `${secs(r.db.transactionMs)} (${pct(r.db.transactionMs, fl.floorMs)} of the vendor floor: §7.5's "the engine must never be the bottleneck" holds); the ` +
-      `Node process was busy ${secs(r.cpu.nodeMs)}. A CPU profile of a smaller full sync (${PROFILE_NOTE}) puts most of it in parsing activity-log entries: \`readItems\` ` +
+      `Node process was busy ${secs(r.cpu.nodeMs)}, most of it parsing activity-log entries: \`readItems\` ` +
       `(activities/monday.ts) hands every item of a page the page's whole subitems decision log (\`subitemActivity\`), and \`normalizeItem\` parses it ` +
-      `(\`parseLog\`) and walks it for user ids once per item, so a page of ${fmt(pageItems)} items parses its ≈ ${fmt(decisionPerPage)} decision entries ` +
-      `${fmt(pageItems)} times (≈ ${fmt(pageItems * decisionPerPage)} entry parses instead of ${fmt(decisionPerPage)}).`,
+      `(\`parseLog\`) and walks it for user ids once per item, so a page of ≈ ${fmt(pageItems)} items parses its ≈ ${fmt(decisionPerPage)} decision entries ` +
+      `${fmt(pageItems)} times (≈ ${fmt(pageItems * decisionPerPage)} entry parses instead of ${fmt(decisionPerPage)}). A CPU profile of a smaller full sync shows it: ${PROFILE_NOTE}.`,
     '',
   );
   out.push('## 7. What would reduce it further', '');
@@ -1202,7 +1203,18 @@ function report(res: Results, opts: { forDocs: boolean }): string {
 
   // Dataset and summary
   const main = res.full ?? res.incremental;
-  if (main) out.push('## Dataset', '', `${main.r.stats.label}: seed ${main.r.stats.seed}.`, '', datasetTable(main.r.stats), '');
+  if (main) {
+    const s = main.r.stats;
+    out.push(
+      '## Dataset',
+      '',
+      `\`generateAgency({ seed: ${s.seed}, tasks: ${s.items}, projects: ${s.boards} })\` + \`generateMonday(agency, { seed: ${s.seed}, shape: { updatesPerItem: ${s.updatesPerItem}, filesPerItem: ${s.filesPerItem} } })\`, ` +
+        'the reference dataset of engineering-facts §7 (N = 10,000 in P = 20 containers of 500, C = 5, F = 1) as a monday account. What the generator produced:',
+      '',
+      datasetTable(s),
+      '',
+    );
+  }
 
   const summary: (string | number)[][] = [];
   if (res.full) {
@@ -1217,7 +1229,7 @@ function report(res: Results, opts: { forDocs: boolean }): string {
   }
   if (res.incremental) {
     for (const sc of res.incremental.r.scenarios) {
-      summary.push(['3', `Incremental, ${sc.name}`, `${fmt(sc.r.calls)} calls (${fmt2(sc.r.calls / sc.boards)} a board)`, sc.name === 'nothing changed' ? 'target ≤ 1 a board' : '§7.2: log + ids ≈ 1–20 + 2', `${mpts(sc.r.points)} points, ${secs(sc.r.wallMs)}`]);
+      summary.push(['3', `Incremental, ${sc.name}`, `${callsOf(sc.r.calls)} (${fmt2(sc.r.calls / sc.boards)} a board)`, sc.name === 'nothing changed' ? 'target ≤ 1 a board' : '§7.2: log + ids ≈ 1–20 + 2', `${mpts(sc.r.points)} points, ${secs(sc.r.wallMs)}`]);
     }
   }
   if (res.oneboard) {
@@ -1278,6 +1290,13 @@ function report(res: Results, opts: { forDocs: boolean }): string {
     out.push('');
     out.push(table(['Operation', 'Calls', 'Points', 'Share of points', 'Simulator time'], opRows(b.r)));
     out.push('');
+    if (b.r.peakPointsPerMinute > b.pointsPerMinute) {
+      out.push(
+        `The peak row is above the budget: a sliding 60 s can hold the end of one window and the start of the next (the budget restarts with the first ` +
+          `charge after a reset), and the client spends what each answer says is left, no more (${fmt(b.r.rateLimited)} answers said wait).`,
+        '',
+      );
+    }
   }
 
   // Problems
@@ -1339,8 +1358,8 @@ function indexSection(res: Results): string {
   }
   if (res.incremental) {
     const [none, delta] = res.incremental.r.scenarios;
-    if (none) heads.push(`incremental with nothing changed: **${fmt(none.r.calls)} calls** for ${none.boards} boards`);
-    if (delta) heads.push(`after ${delta.name}: **${fmt(delta.r.calls)} calls**`);
+    if (none) heads.push(`incremental with nothing changed: **${callsOf(none.r.calls)}** for ${none.boards} boards`);
+    if (delta) heads.push(`after ${delta.name}: **${callsOf(delta.r.calls)}**`);
   }
   if (res.oneboard) heads.push(`one board of ${fmt(res.oneboard.r.stats.items)}: ${fmt(res.oneboard.r.r.calls)} calls`);
   if (res.budget) heads.push(`under a ${mpts(res.budget.r.pointsPerMinute)}/min budget, ${fmt(res.budget.r.stats.items)} items took ${fmt2(res.budget.r.r.wallMs / res.budget.r.floorMs)}× the floor`);
