@@ -634,6 +634,18 @@ function pulseIdOf(entry: unknown): string | null {
   return p?.success ? p.data.pulse_id : null;
 }
 
+/** Activity-log entries by the item they are about; null for those naming none. */
+function byPulse(entries: unknown[]): Map<string | null, unknown[]> {
+  const m = new Map<string | null, unknown[]>();
+  for (const e of entries) {
+    const id = pulseIdOf(e);
+    const list = m.get(id);
+    if (list) list.push(e);
+    else m.set(id, [e]);
+  }
+  return m;
+}
+
 const boardOfItem = (raw: unknown): string | null => idOf(raw && typeof raw === 'object' ? (raw as { board?: unknown }).board : null);
 const subitemIdsOf = (raw: unknown): string[] => {
   const subs = raw && typeof raw === 'object' ? (raw as { subitems?: unknown }).subitems : undefined;
@@ -705,18 +717,18 @@ async function readItems(
       }),
     ),
   ]);
-  // The log is read once for the whole batch: each item's entries are picked out by pulse id.
-  const logOf = new Map<string, unknown[]>();
-  for (const e of activity) {
-    const id = pulseIdOf(e);
-    if (id !== null) logOf.set(id, [...(logOf.get(id) ?? []), e]);
-  }
+  // The logs are read once for the whole batch: each item gets its own entries and its subitems'
+  // (picked out by pulse id), so a page costs one parse per entry, not one per entry and item.
+  // Entries naming no item (board-level events, unreadable ones) go to the first item alone, so an
+  // unreadable one is rejected once and a board-level one is ignored once.
+  const logOf = byPulse(activity);
+  const subLogOf = byPulse(subitemActivity);
   const updatesOf = new Map(moreUpdates);
-  const bundles: ItemBundle[] = own.map(([id, raw]) => ({
+  const bundles: ItemBundle[] = own.map(([id, raw], i) => ({
     item: raw,
-    activity: logOf.get(id) ?? [],
+    activity: [...(i === 0 ? logOf.get(null) ?? [] : []), ...(logOf.get(id) ?? [])],
     activityComplete: true,
-    subitemActivity,
+    subitemActivity: [...(i === 0 ? subLogOf.get(null) ?? [] : []), ...subitemIdsOf(raw).flatMap((sub) => subLogOf.get(sub) ?? [])],
     ...(updatesOf.has(id) ? { updates: updatesOf.get(id)!, updatesComplete: true } : {}),
   }));
   const userIds = [...new Set(bundles.flatMap(userIdsIn))];
