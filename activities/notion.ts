@@ -98,11 +98,20 @@ const editedAt = (raw: unknown): string | null => {
 };
 const dashed = (id: string) => notionDashed(id.trim().toLowerCase());
 
+/** The path of a URL (the file it names), without the host that serves it or the signature. */
+function pathOf(u: string): string {
+  try {
+    return new URL(u).pathname;
+  } catch {
+    return u.split('?')[0] ?? '';
+  }
+}
+
 /**
- * A page payload without what changes on every read: a Notion-hosted file's URL is signed (its query
+ * A page payload without what changes between reads: a Notion-hosted file's URL is signed (its query
  * string) and expires within the hour (vendor-apis.md §3.2; the simulator signs `?expires=…&sig=…`
- * anew on each answer). Kept, the stored payload and its hash would change on every crawl of an
- * unchanged page; the URL's path (the file itself) stays.
+ * anew on each answer), and the host serving it is no part of the file. Kept, the stored payload and
+ * its hash would change on every crawl of an unchanged page; the URL's path (the file itself) stays.
  */
 export function withoutExpiringUrls(page: unknown): unknown {
   const props = page && typeof page === 'object' ? (page as { properties?: unknown }).properties : undefined;
@@ -115,7 +124,7 @@ export function withoutExpiringUrls(page: unknown): unknown {
         ...v,
         files: v.files.map((f: { type?: unknown; file?: { url?: unknown } }) => {
           if (!f || f.type !== 'file' || !f.file || typeof f.file.url !== 'string') return f;
-          return { ...f, file: { ...f.file, url: f.file.url.split('?')[0], expiry_time: null } };
+          return { ...f, file: { ...f.file, url: pathOf(f.file.url), expiry_time: null } };
         }),
       };
     } else out[name] = value;
@@ -472,7 +481,7 @@ async function step(deps: ActivityDeps, cfg: NotionConnectionConfig, client: Not
     const tombstoned = await withTransaction(deps.db, async (tx) => {
       // The crawl has just filled ops.crawl_seen: with the statistics of the table as it was (empty on a
       // first sync) the planner expects one row and the anti-join below turns quadratic (measured: more
-      // than ten minutes for a 25,000-page data source, under a second once analyzed).
+      // than ten minutes for a 25,000-page data source; the whole sync of it takes about a minute once analyzed).
       await tx.query('ANALYZE ops.crawl_seen');
       const n = await tombstoneUnseenAssets(tx, cfg.id, ds, dataSourceIdOf(cfg.id, ds), now);
       await deleteCursor(tx, cfg.id, streams.crawl(ds));
