@@ -183,6 +183,26 @@ describe('incremental Notion sync', () => {
   });
 });
 
+describe('periodic reconciliation', () => {
+  it('an incremental sync crawls a data source again once its last crawl is older than reconcile_every, and rewrites nothing', async () => {
+    const before = await fingerprint(stack);
+    const yaml = stack.yaml;
+    stack.reconfigure((y) => y.replace(`  - id: ${conn()}\n`, `  - id: ${conn()}\n    reconcile_every: 1ms\n`));
+    try {
+      const from = ctl().callLog().length;
+      const r = await stack.syncNotion('incremental');
+      expect(r.status).toBe('succeeded');
+      const calls = callsOf(from).map((c) => c.endpoint);
+      // The schemas are read again and every live page's comments with them; no trash query is needed (a crawl tombstones what it did not see).
+      expect(calls.filter((e) => e === 'GET /v1/data_sources/{id}').length).toBe(n().dataSourceIds.length);
+      expect(calls.filter((e) => e === 'GET /v1/comments').length).toBe(live().length);
+      expect(await fingerprint(stack)).toEqual(before);
+    } finally {
+      stack.reconfigure(() => yaml);
+    }
+  });
+});
+
 describe('bad input', () => {
   /** Runs a full sync of the Notion connection with `edit` applied to its config; returns the failure message. */
   async function failWith(edit: (c: NotionConnectionConfig) => NotionConnectionConfig): Promise<{ message: string; idx: number }> {
