@@ -579,8 +579,10 @@ async function pull(deps: ActivityDeps, cfg: NotionConnectionConfig, client: Not
 
   // Rows moved to the trash in the window: a query serves the live rows or the trash, never both
   // (`in_trash: true`, simulator server.ts; data-sources.d.ts QueryDataSourceBodyParameters), so they
-  // are asked for on their own. Only pages stored live matter: the others were never synced.
-  for (let cursor: RowsCursor | null = null, first = true; first || cursor; first = false) {
+  // are asked for on their own. Only pages stored live matter: the others were never synced. With
+  // `trash_check: reconcile` they are left to the next reconciliation crawl (one call less per data source).
+  if (cfg.trash_check === 'reconcile') counts['notion.trash_left_to_reconcile'] = 1;
+  else for (let cursor: RowsCursor | null = null, first = true; first || cursor; first = false) {
     const page = await client.changedSince(ds, from, cursor, { inTrash: true });
     cursor = page.next;
     const ids = page.rows.map(idOf).filter((x): x is string => x !== null);

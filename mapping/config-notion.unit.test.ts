@@ -41,6 +41,13 @@ describe('a Notion connection in stageline.yaml', () => {
     expect(r.error!.issues.some((i) => i.code === 'unrecognized_keys')).toBe(true);
   });
 
+  it('looks for trashed pages on every sync unless told to leave them to the reconciliation crawl', () => {
+    expect(NotionConnectionConfig.parse(base).trash_check).toBe('every_sync');
+    expect(NotionConnectionConfig.parse({ ...base, trash_check: 'reconcile' }).trash_check).toBe('reconcile');
+    const r = NotionConnectionConfig.safeParse({ ...base, trash_check: 'never' });
+    expect(r.error!.issues.map((i) => i.path.join('.'))).toEqual(['trash_check']);
+  });
+
   it('dashes a 32-digit id and leaves a dashed one alone', () => {
     expect(notionDashed('00112233445566778899aabbccddeeff')).toBe('00112233-4455-6677-8899-aabbccddeeff');
     expect(notionDashed('00112233-4455-6677-8899-aabbccddeeff')).toBe('00112233-4455-6677-8899-aabbccddeeff');

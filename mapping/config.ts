@@ -209,6 +209,14 @@ export const NotionConnectionConfig = z.strictObject({
   overlap: Duration.default('5m'),
   /** A data source whose last complete crawl is older than this is crawled again on the next sync (pages deleted outright, anything missed). */
   reconcile_every: Duration.optional(),
+  /**
+   * When pages moved to the trash are looked for. `every_sync`: each incremental sync also asks each
+   * data source for its trash (a query serves live pages or trashed ones, never both), so a sync with
+   * nothing changed costs two calls per data source. `reconcile`: the reconciliation crawls
+   * (`reconcile_every`, `schedule.full_every`) find them, as they tombstone what they do not see, and a
+   * sync with nothing changed costs one call per data source.
+   */
+  trash_check: z.enum(['every_sync', 'reconcile']).default('every_sync'),
   schedule: ScheduleConfig.prefault({}),
 });
 export type NotionConnectionConfig = z.infer<typeof NotionConnectionConfig>;

@@ -203,6 +203,41 @@ describe('periodic reconciliation', () => {
   });
 });
 
+describe('trash_check: reconcile', () => {
+  it('with nothing changed, asks each data source once; a page moved to the trash stays until the reconciliation crawl tombstones it', async () => {
+    const yaml = stack.yaml;
+    stack.reconfigure((y) => y.replace(`  - id: ${conn()}\n`, `  - id: ${conn()}\n    trash_check: reconcile\n`));
+    const trashed = live()[5]!;
+    try {
+      const before = await fingerprint(stack);
+      let from = ctl().callLog().length;
+      expect((await stack.syncNotion('incremental')).status).toBe('succeeded');
+      // One query per data source (two with every_sync). Pages edited by the tests above within the
+      // minute the last window closed in have their comments read again (last_edited_time is minute-coarse).
+      const queries = (f: number) => callsOf(f).filter((c) => c.endpoint === 'POST /v1/data_sources/{id}/query').length;
+      expect(queries(from)).toBe(n().dataSourceIds.length);
+      expect(callsOf(from).filter((c) => c.endpoint !== 'POST /v1/data_sources/{id}/query' && c.endpoint !== 'GET /v1/comments')).toEqual([]);
+      expect(await fingerprint(stack)).toEqual(before);
+
+      ctl().trashPage(trashed.pageId);
+      const deleted = () => count(stack, 'SELECT count(*) FROM core.assets WHERE id = $1 AND deleted_at IS NOT NULL', [assetIdOf(conn(), trashed.pageId)]);
+      from = ctl().callLog().length;
+      expect((await stack.syncNotion('incremental')).status).toBe('succeeded');
+      expect(queries(from)).toBe(n().dataSourceIds.length);
+      expect(await deleted()).toBe(0);
+
+      expect((await stack.syncNotion('full')).status).toBe('succeeded');
+      expect(await deleted()).toBe(1);
+      await expectMatchesTruth();
+    } finally {
+      stack.reconfigure(() => yaml);
+      ctl().restorePage(trashed.pageId);
+      expect((await stack.syncNotion('incremental')).status).toBe('succeeded');
+      await expectMatchesTruth();
+    }
+  });
+});
+
 describe('bad input', () => {
   /** Runs a full sync of the Notion connection with `edit` applied to its config; returns the failure message. */
   async function failWith(edit: (c: NotionConnectionConfig) => NotionConnectionConfig): Promise<{ message: string; idx: number }> {
