@@ -1079,14 +1079,15 @@ function fullSection(title: string, x: { run: RunInfo; r: FullResult }, opts: { 
 }
 
 /**
- * Where the Node process's time went at the simulator's speed, measured once with
- * `node --cpu-prof --import tsx test/bench/monday.bench.ts --items 2000 --boards 4 --only full` (36 calls,
- * 37.4 s wall) and summed by function from the main thread's profile; not rerun by this script.
+ * Before each item was handed only its own log entries (commit "monday.com sync: each item gets only
+ * its own and its subitems' activity-log entries"), measured with this script's defaults on this
+ * machine (load ≈ 8.5) and with `node --cpu-prof` on a 2,000-item sync; kept as the reference the
+ * change is measured against, not rerun by this script.
  */
-const PROFILE_NOTE =
-  '2,000 items on 4 boards; of 39.1 s of main-thread CPU (45.9 s profiled, 6.8 s idle): `activityDataObject` (raw.ts, the `JSON.parse` of each log entry\'s `data`) 7.3 s, zod ' +
-  'parsing (mostly log entries) ≈ 8 s, `activityTime` (normalize.ts) 2.0 s, garbage collection 8.4 s; the simulator\'s resolvers and graphql execution ' +
-  '≈ 1 s, the activities\' own database code ≈ 0.4 s (2026-11-25, this machine)';
+const BEFORE_GROUPING =
+  'the same full sync took 300.0 s with the Node process busy 181.4 s: `readItems` handed every item of a page the page\'s whole subitems decision log and ' +
+  '`normalizeItem` parsed it once per item (≈ 622,653 entry parses per 500-item page instead of ≈ 1,308; a CPU profile of a 2,000-item sync had ' +
+  '`JSON.parse` of log entries\' `data` 7.3 s, zod ≈ 8 s and garbage collection 8.4 s of 39.1 s)';
 
 /** What dominates the full sync, and what would reduce it: computed from the figures of the run. */
 function analysis(full: FullResult, inc: IncrementalResult | null): string[] {
@@ -1099,7 +1100,6 @@ function analysis(full: FullResult, inc: IncrementalResult | null): string[] {
   const simMs = sum(Object.values(r.msByOperation));
   const logFloor = s.rMinStageline.logs + s.rMinStageline.decisionLogs;
   const decisionPerPage = s.decisionLogEntries / Math.max(1, itemsCalls);
-  const pageItems = s.items / Math.max(1, itemsCalls);
   out.push('## 6. What dominates', '');
   out.push(
     `- **Calls: the history.** ${fmt(logs)} of the ${fmt(r.calls)} calls (${pct(logs, r.calls)}) read activity logs: stage transitions and decisions are ` +
@@ -1115,10 +1115,8 @@ function analysis(full: FullResult, inc: IncrementalResult | null): string[] {
       `stops it, so a real personal token paces it (section 5 shows the pacing holding the floor, without a single "wait" answer).`,
     `- **At the simulator's speed: the engine's CPU, not PostgreSQL.** Of ${secs(r.wallMs)}, the answers took ${secs(simMs)} and PostgreSQL transactions ` +
       `${secs(r.db.transactionMs)} (${pct(r.db.transactionMs, fl.floorMs)} of the vendor floor: §7.5's "the engine must never be the bottleneck" holds); the ` +
-      `Node process was busy ${secs(r.cpu.nodeMs)}, most of it parsing activity-log entries: \`readItems\` ` +
-      `(activities/monday.ts) hands every item of a page the page's whole subitems decision log (\`subitemActivity\`), and \`normalizeItem\` parses it ` +
-      `(\`parseLog\`) and walks it for user ids once per item, so a page of ≈ ${fmt(pageItems)} items parses its ≈ ${fmt(decisionPerPage)} decision entries ` +
-      `${fmt(pageItems)} times (≈ ${fmt(pageItems * decisionPerPage)} entry parses instead of ${fmt(decisionPerPage)}). A CPU profile of a smaller full sync shows it: ${PROFILE_NOTE}.`,
+      `Node process was busy ${secs(r.cpu.nodeMs)} (normalizing, zod and JSON parsing of the answers, garbage collection). Each item is handed only its own ` +
+      `and its subitems' activity-log entries, grouped by pulse id once per page (≈ ${fmt(decisionPerPage)} decision entries a page parsed once); before that, ${BEFORE_GROUPING}.`,
     '',
   );
   out.push('## 7. What would reduce it further', '');
@@ -1143,9 +1141,6 @@ function analysis(full: FullResult, inc: IncrementalResult | null): string[] {
       `connection's first sync pays the extra page: ${fmt(itemsCalls - s.rMin)} call and ${fmt(r.itemsPriced - s.items)} items priced but not served here.`,
     `- **The daily cap.** The full sync uses ${fmt1(r.dailyCalls)} of a Standard day's ${fmt(full.dailyCap)} calls (${fmt(Math.floor(full.dailyCap / Math.max(1, r.dailyCalls)))} a day); ` +
       `the Airbyte pattern's ${fmt(s.airbyte.total)} ${s.airbyte.total > full.dailyCap ? 'would not fit once' : `would fit ${fmt(Math.floor(full.dailyCap / s.airbyte.total))} times`}, with no history.`,
-    '- **Engine time.** Giving each item only its own subitems\' decision entries (the page\'s log grouped by pulse id, as the item log already is) would remove ' +
-      'the per-item re-parse of the whole page\'s decision log. Not needed for speed against monday (PostgreSQL and the engine are far under the floor), but it is ' +
-      'what the wall time against the simulator measures.',
   ];
   if (inc) {
     const delta = inc.scenarios[1];
