@@ -61,7 +61,8 @@ const USAGE = `Usage: tsx test/bench/notion.bench.ts [--pages N] [--sources P] [
   --writeback-pages N  pages of the write-back run (default 500)
   --seed S             generator seed (default 42)
   --only a,b           sections to run: ${SECTIONS.join(', ')} (default all); incremental runs the full sync first
-  --write              also write docs/BENCHMARKS-notion.md and the Notion section of docs/BENCHMARKS.md`;
+  --write              also write docs/BENCHMARKS-notion.md and the Notion section of docs/BENCHMARKS.md
+  --render             run nothing: rewrite both from the figures kept in docs/BENCHMARKS-notion.md (after a change of wording)`;
 
 interface Options {
   pages: number;
@@ -73,6 +74,7 @@ interface Options {
   seed: number;
   only: Set<Section>;
   write: boolean;
+  render: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -88,6 +90,7 @@ function parseOptions(argv: string[]): Options {
       seed: { type: 'string' },
       only: { type: 'string' },
       write: { type: 'boolean' },
+      render: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -107,6 +110,7 @@ function parseOptions(argv: string[]): Options {
     seed: int('seed', values.seed, 42, 0),
     only: onlySections(values.only, SECTIONS),
     write: values.write ?? false,
+    render: values.render ?? false,
   };
   if (o.pages % o.sources !== 0) throw new Error(`--pages: ${o.pages} pages do not spread evenly over ${o.sources} data sources\n${USAGE}`);
   if (o.pages > 100_000 || o.large > 200_000) throw new Error(`--pages: at most 100,000 (the agency generator's range); --large: at most 200,000 (generateNotion's bulkPages)\n${USAGE}`);
@@ -821,7 +825,7 @@ function datasetTable(s: DatasetStats): string {
   return table(['Figure', 'Count', 'Per page'], [
     ['Databases / data sources synced', `${s.databases} / ${s.dataSources}`, ''],
     ['Live pages (in the trash, not served by a query)', `${fmt(s.pages)} (${fmt(s.trashed)})`, ''],
-    ['Live pages per data source', s.pagesPerSource.length ? `${fmt(Math.min(...s.pagesPerSource))}–${fmt(Math.max(...s.pagesPerSource))}` : '—', ''],
+    ['Live pages per data source', !s.pagesPerSource.length ? '—' : Math.min(...s.pagesPerSource) === Math.max(...s.pagesPerSource) ? fmt(s.pagesPerSource[0] ?? 0) : `${fmt(Math.min(...s.pagesPerSource))}–${fmt(Math.max(...s.pagesPerSource))}`, ''],
     ['Unresolved comments (topped up through the control surface)', `${fmt(s.comments)} (${fmt(s.commentsAdded)})`, per(s.comments)],
     ['Comments in resolved discussions (not listed by the API)', fmt(s.resolvedComments), per(s.resolvedComments)],
     ['Pages without an unresolved comment / most on one page', `${fmt(s.pagesWithoutComments)} / ${fmt(s.maxComments)}`, ''],
@@ -883,7 +887,7 @@ function fullSection(title: string, res: { run: RunInfo; r: FullResult }, intro:
       ['Our calls ÷ rate', minsec(t.oursMs), minsec((r.calls / NOTION_RATE) * 1000)],
       ['Wall time', minsec(r.wallMs), `**${minsec(t.ours3Ms)}** (R ÷ 3 + the ${secs(t.engineMs)} the pacing did not hide)`],
       ['Wall ÷ floor (η_time = floor ÷ wall)', `${fmt2(r.wallMs / t.floorMs)} (${fmt3(t.floorMs / r.wallMs)})`, `${fmt2(t.ours3Ms / t.floor3Ms)} (${fmt3(t.floor3Ms / t.ours3Ms)})`],
-      ['PostgreSQL transactions, share of the wall time', pct(r.db.transactionMs, r.wallMs), pct(r.db.transactionMs, t.ours3Ms)],
+      ['PostgreSQL transactions, share of the wall time', pct(r.db.transactionMs, r.wallMs), `${fmt1((r.db.transactionMs / t.ours3Ms) * 100)} %`],
     ]));
     out.push(
       '',
@@ -981,7 +985,7 @@ function report(res: Results, opts: { forDocs: boolean }): string {
         'starts where the capped one stopped, so a window\'s pages are not aligned on hundreds).'));
     out.push(
       `The ${fmt(x.stats.pages)} comment calls all answered an empty list: a page object carries no comment count, so nothing short of the call proves a page has ` +
-        'none (vendor-apis §3.2; the simulator\'s `PageObjectResponse` has no such field). On a first crawl the N comment calls are the floor.',
+        'none (vendor-apis §3.2; the SDK\'s `PageObjectResponse` type has no comment field). On a first crawl the N comment calls are the floor.',
       '',
     );
   }
@@ -1006,10 +1010,12 @@ function report(res: Results, opts: { forDocs: boolean }): string {
     if (none && none.r.calls > none.sources) {
       out.push(
         `**Two queries a data source with nothing changed, not one.** \`pullNotionChanges\` (activities/notion.ts \`pull\`) asks each data source for the rows ` +
-          'edited since the window opened and then, in a second query with `in_trash: true`, for the rows moved to the trash in the window: a data-source ' +
-          'query serves the live rows or the trash, never both (simulator server.ts; `in_trash` in data-sources.d.ts). A page moved to the trash does move its ' +
-          '`last_edited_time`, but the live query cannot return it. So the trash costs one query per data source per sync; the plan itself adds nothing (the ' +
-          'stored schemas are reused). Not a one-line fix: one call per data source needs the trash found another way (below).',
+          'edited since the window opened and then, in a second query with `in_trash: true`, for the rows moved to the trash in the window. The SDK\'s types ' +
+          'have the `in_trash` body parameter of a data-source query (data-sources.d.ts `QueryDataSourceBodyParameters`) but not what it does; the simulator ' +
+          'serves the trash alone with it and the live rows alone without it (server.ts, marked [U]), so a trashed page, whose `last_edited_time` moves, is never ' +
+          'in the live query. The trash costs one query per data source per sync; the plan adds nothing (the stored schemas are reused, no call). Not a ' +
+          'one-line fix: one call per data source needs either Notion to serve live and trashed rows in one query (to check against the real API) or the ' +
+          'trash found another way (section 8).',
         '',
       );
     }
@@ -1090,7 +1096,7 @@ function analysis(res: Results): string[] {
     const f = res.full.r.r;
     out.push(
       `- **Time: the rate limit.** At ${t.rate} requests/s the sync took ${fmt2(f.wallMs / t.floorMs)}× the floor; PostgreSQL transactions were ${secs(f.db.transactionMs)} ` +
-        `(${pct(f.db.transactionMs, f.wallMs)} of the wall time, ${pct(f.db.transactionMs, t.floor3Ms)} of the 3 requests/s floor): §7.5's "the engine must never be the ` +
+        `(${pct(f.db.transactionMs, f.wallMs)} of the wall time, ${fmt1((f.db.transactionMs / t.floor3Ms) * 100)} % of the 3 requests/s floor): §7.5's "the engine must never be the ` +
         `bottleneck" holds. What the pacing did not hide, ${secs(t.engineMs)}, is the engine working between requests while none is in flight (a step's commit, ` +
         'workflow tasks between steps, the plan).',
     );
@@ -1102,6 +1108,15 @@ function analysis(res: Results): string[] {
       'needs `comments`), although the incremental path already skips pages whose `last_edited_time` did not move past what is stored. The same test in the ' +
       `crawl would bring a re-crawl of unchanged pages from ≈ ${fmt(s.rMin.total)} calls to ≈ ${fmt(s.rMin.queries)} (a comment moves the page's \`last_edited_time\`, ` +
       'simulator store.ts `addComment` [U] for Notion itself).',
+    ...(res.writeback
+      ? [
+          `- **The echo of a write-back.** The sync after the first enforcement read ${fmt(res.writeback.r.resync.byEndpoint[COMMENTS] ?? 0)} comment lists for ` +
+            `${fmt(res.writeback.r.stats.pages)} pages (section 6): Stageline's own PATCH moves each page's \`last_edited_time\`, and the incremental pull takes ` +
+            'that for a change that may have brought comments. The PATCH answer is the page object with its new `last_edited_time` (pages.d.ts ' +
+            '`UpdatePageResponse`); stored as the page\'s known time, or read as "last edited by the integration\'s bot and nothing else moved", it would ' +
+            'spare those reads.',
+        ]
+      : []),
     '- **Comments by webhook.** `comment.created|updated|deleted` webhooks name the page (vendor-apis §3.5): with a subscription, incremental syncs need no ' +
       'comments read of pages edited without a new comment, and the trash query can give way to `page.deleted` events.',
     '- **One call per data source with nothing changed.** The trash query (section 5) could run only every k-th incremental sync, or only when a ' +
@@ -1196,6 +1211,12 @@ function writeDocs(res: Results): void {
 
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
+  if (o.render) {
+    const kept = previousResults();
+    if (!Object.keys(kept).length) throw new Error('--render: docs/BENCHMARKS-notion.md keeps no figures; run with --write first');
+    writeDocs(kept);
+    return;
+  }
   progress(`sections: ${[...o.only].join(', ')}; ${fmt(o.pages)} pages in ${o.sources} data sources, ≥ ${o.comments} comments each, ${o.rate} requests/s (seed ${o.seed})`);
   const baseUrl = defaultDatabaseUrl();
   await ensurePostgres(baseUrl, { log: progress });
