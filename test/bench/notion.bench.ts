@@ -1015,7 +1015,7 @@ function report(res: Results, opts: { forDocs: boolean }): string {
           'serves the trash alone with it and the live rows alone without it (server.ts, marked [U]), so a trashed page, whose `last_edited_time` moves, is never ' +
           'in the live query. The trash costs one query per data source per sync; the plan adds nothing (the stored schemas are reused, no call). Not a ' +
           'one-line fix: one call per data source needs either Notion to serve live and trashed rows in one query (to check against the real API) or the ' +
-          'trash found another way (section 8).',
+          'trash found another way (section 8: `trash_check: reconcile`).',
         '',
       );
     }
@@ -1119,8 +1119,9 @@ function analysis(res: Results): string[] {
       : []),
     '- **Comments by webhook.** `comment.created|updated|deleted` webhooks name the page (vendor-apis §3.5): with a subscription, incremental syncs need no ' +
       'comments read of pages edited without a new comment, and the trash query can give way to `page.deleted` events.',
-    '- **One call per data source with nothing changed.** The trash query (section 5) could run only every k-th incremental sync, or only when a ' +
-      '`page.deleted` webhook or the reconciliation crawl says so: a page moved to the trash would then be tombstoned later, not missed.',
+    '- **One call per data source with nothing changed.** The connection option `trash_check: reconcile` leaves pages moved to the trash to the ' +
+      'reconciliation crawl, so the incremental pull is one query per data source; this run measured the default, `every_sync`, which asks each data ' +
+      'source\'s trash too. A `page.deleted` webhook would tombstone such a page sooner than the next reconciliation.',
     '- **A first sync.** Nothing: at N comment calls plus ⌈N/100⌉ queries it is at the floor but for the people and the plan; at 3 requests/s a first sync of ' +
       '10,000 pages takes about an hour whatever the engine does. Reading comments lazily (on first need, or only for pages not in a final stage) would trade ' +
       'completeness of the feedback history for time.',
