@@ -479,10 +479,6 @@ async function step(deps: ActivityDeps, cfg: NotionConnectionConfig, client: Not
   if (crawl?.lastPage) {
     // Every page is committed: what the crawl did not see is gone (trashed, deleted, moved to another data source).
     const tombstoned = await withTransaction(deps.db, async (tx) => {
-      // The crawl has just filled ops.crawl_seen: with the statistics of the table as it was (empty on a
-      // first sync) the planner expects one row and the anti-join below turns quadratic (measured: more
-      // than ten minutes for a 25,000-page data source; the whole sync of it takes about a minute once analyzed).
-      await tx.query('ANALYZE ops.crawl_seen');
       const n = await tombstoneUnseenAssets(tx, cfg.id, ds, dataSourceIdOf(cfg.id, ds), now);
       await deleteCursor(tx, cfg.id, streams.crawl(ds));
       // The next incremental window opens where this crawl began (minus the overlap).
