@@ -140,7 +140,7 @@ const where = (deps: ActivityDeps, cfg: MondayConnectionConfig) => deps.config()
 /** The complexity budgets of each credential, shared like its limiter by every activity of the worker. */
 const budgetRegistry = new WeakMap<LimiterRegistry, Map<string, Budgets>>();
 
-function budgetsOf(deps: ActivityDeps, cfg: MondayConnectionConfig): Budgets {
+function budgetsOf(deps: Pick<ActivityDeps, 'limiters'>, cfg: MondayConnectionConfig): Budgets {
   let byKey = budgetRegistry.get(deps.limiters);
   if (!byKey) budgetRegistry.set(deps.limiters, (byKey = new Map()));
   const key = `${stableId('limiter', 'token', cfg.token)}:${cfg.token_kind}:${cfg.plan}:${cfg.complexity_per_minute ?? ''}`;
@@ -325,7 +325,7 @@ const updatedAtOf = (raw: unknown): string | null => {
  * unshared board ids are `connections.N.boards.J` problems, never an empty board.
  */
 async function fetchBoards(
-  s: MondaySession,
+  s: Pick<MondaySession, 'client'>,
   cfg: MondayConnectionConfig,
   idx: number,
   known: BoardList | null,
@@ -394,6 +394,30 @@ async function fetchBoards(
     }
   }
   return { items, byId, updates };
+}
+
+/**
+ * The plan's checks against the boards monday serves now, with no database and nothing written: what
+ * `stageline config check --live` runs. Its one or two `boards` calls count against the account's
+ * daily calls (monday counts them) but not against the connection's stored count.
+ */
+export async function inspectMonday(deps: Pick<ActivityDeps, 'limiters' | 'clock'>, cfg: MondayConnectionConfig, idx: number): Promise<{ boards: number; problems: string[] }> {
+  const now = () => deps.clock().getTime();
+  const client = new MondayClient({
+    token: cfg.token,
+    ...(cfg.base_url ? { baseUrl: cfg.base_url } : {}),
+    limiter: limiterFor(deps, cfg),
+    counter: new CallCounter(),
+    apiVersion: cfg.api_version,
+    plan: cfg.plan,
+    tokenKind: cfg.token_kind,
+    dailyCap: new DailyCallCap(dailyCapOf(cfg), null, { now: now() }),
+    budgets: budgetsOf(deps, cfg),
+    now,
+  });
+  const problems: string[] = [];
+  const { items, byId } = await fetchBoards({ client }, cfg, idx, null, problems, null);
+  return { boards: items.length, problems: [...problems, ...checkBoards(cfg, idx, items, byId)] };
 }
 
 /** Every check of the configuration against the live boards, each naming the connection and the path. */

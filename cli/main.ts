@@ -11,6 +11,7 @@ import { configPath, loadConfig, openRuntime, quietLogger } from './runtime';
 import { describeTotals, printStatus, syncConnections } from './output';
 import { runDemo } from './demo';
 import { inspectNotion, notionClientFor } from '../activities/notion';
+import { inspectMonday } from '../activities/monday';
 
 const program = new Command();
 program.name('stageline').description('Creative-operations hub: assets moving through stages across your tools.').option('-c, --config <path>', 'stageline.yaml to use (default: $STAGELINE_CONFIG or ./stageline.yaml)');
@@ -33,7 +34,7 @@ const config = program.command('config').description('work with stageline.yaml')
 config
   .command('check')
   .description('validate stageline.yaml; every problem is listed with its path (exit 2 if any)')
-  .option('--live', "also check each connection against the vendor (reads only): for Notion, the databases are shared and the stage property and options exist")
+  .option('--live', 'also check each connection against the vendor (reads only): for Notion, the databases are shared and the stage property and options exist; for monday.com, the boards exist and the stage columns, labels and groups are theirs')
   .action(async (opts: { live?: boolean }) => {
     const path = configPath(program.opts().config);
     let cfg: StagelineConfig;
@@ -52,16 +53,19 @@ config
     const limiters = new LimiterRegistry();
     let problems = 0;
     for (const [idx, c] of cfg.connections.entries()) {
-      if (c.vendor !== 'notion') {
+      if (c.vendor !== 'notion' && c.vendor !== 'monday') {
         console.log(`  ${c.id} (${c.vendor}): no live check (its plan checks it on the next sync)`);
         continue;
       }
       try {
-        const r = await inspectNotion(notionClientFor({ limiters }, c), c, idx);
+        const r =
+          c.vendor === 'notion'
+            ? await inspectNotion(notionClientFor({ limiters }, c), c, idx).then((x) => ({ problems: x.problems, found: `${x.sources.length} data source(s)` }))
+            : await inspectMonday({ limiters, clock: () => new Date() }, c, idx).then((x) => ({ problems: x.problems, found: `${x.boards} board(s)` }));
         if (r.problems.length) {
           problems += r.problems.length;
           for (const p of r.problems) console.error(`  ${p}`);
-        } else console.log(`  ${c.id} (notion): live check OK — ${r.sources.length} data source(s)`);
+        } else console.log(`  ${c.id} (${c.vendor}): live check OK — ${r.found}`);
       } catch (err) {
         problems++;
         console.error(`  connections.${idx}: connection "${c.id}": ${err instanceof Error ? err.message : String(err)}`);

@@ -3,6 +3,11 @@
 // stages, stage history from the activity logs, versions from file columns, comments from updates and
 // replies, decisions from approval subitems, persons by email — and incremental syncs pick up exactly
 // what a person changed, with the fewest calls; bad configuration fails with errors naming the path.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stableId } from '../../mapping/ids';
@@ -13,6 +18,7 @@ import { count, fingerprint, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 let full: SyncTotals;
+const run = promisify(execFile);
 const m = () => stack.monday!;
 const ctl = () => m().sim.control;
 const assetOf = (itemId: string) => stableId(m().connectionId, 'monday_item', itemId);
@@ -307,6 +313,34 @@ describe('bad input', () => {
     const b = statusBoard();
     const { message, idx } = await failWith((c) => ({ ...c, stage: { ...c.stage, [b]: { from: 'status_column', column: 'Stage', map: { ...(c.stage[b] as { map: Record<string, string> }).map, 'Waiting on legal': 'on_hold' } } } }));
     expect(message).toMatch(new RegExp(`connections\\.${idx}\\.stage\\.${b}\\.map\\.Waiting on legal: connection "${m().connectionId}", board ${b} "[^"]+": status column "Stage" has no label "Waiting on legal" \\(labels: "In Production"`));
+  });
+
+  it('`stageline config check --live` rejects a label the board does not have and an unknown board with their paths and exit code 2, reading only; the good file passes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stageline-monday-'));
+    const b = statusBoard();
+    const files = { good: join(dir, 'good.yaml'), bad: join(dir, 'bad.yaml') };
+    writeFileSync(files.good, stack.yaml);
+    writeFileSync(
+      files.bad,
+      stack.yaml
+        .replace(`"${b}": { from: status_column, column: Stage, map: { `, `"${b}": { from: status_column, column: Stage, map: { "Waiting on legal": on_hold, `)
+        .replace(`boards: [${m().boardIds.map((x) => `"${x}"`).join(', ')}]`, `boards: [${[...m().boardIds, '9999999999'].map((x) => `"${x}"`).join(', ')}]`)
+        .replace(`    stage:\n      "${m().boardIds[0]}"`, `    stage:\n      "9999999999": { from: group, map: { Briefing: brief } }\n      "${m().boardIds[0]}"`),
+    );
+    const env = { ...process.env, ...stack.env };
+    const cli = (file: string) => run('npx', ['tsx', 'cli/main.ts', '--config', file, 'config', 'check', '--live'], { env, cwd: process.cwd() }).then(
+      (r) => ({ code: 0, out: r.stdout + r.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+    );
+    const before = await fingerprint(stack);
+    const [ok, ko] = [await cli(files.good), await cli(files.bad)];
+    expect(ok.code, ok.out).toBe(0);
+    expect(ok.out).toContain(`${m().connectionId} (monday): live check OK — ${m().boardIds.length} board(s)`);
+    expect(ko.code, ko.out).toBe(2);
+    const idx = stack.config.connections.findIndex((c) => c.id === m().connectionId);
+    expect(ko.out).toContain(`connections.${idx}.boards.${m().boardIds.length}: board 9999999999 does not exist, was deleted, or is not shared with the token of connection "${m().connectionId}"`);
+    expect(ko.out).toMatch(new RegExp(`connections\\.${idx}\\.stage\\.${b}\\.map\\.Waiting on legal: connection "${m().connectionId}", board ${b} "[^"]+": status column "Stage" has no label "Waiting on legal"`));
+    expect(await fingerprint(stack)).toEqual(before);
   });
 
   it('a decision column the subitems do not have names the connection, the board and the path', async () => {
