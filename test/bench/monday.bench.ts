@@ -36,13 +36,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Kind, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
-import type pg from 'pg';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { SyncTotals } from '../../activities';
 import type { ActivityDeps } from '../../activities/context';
-import { createPool, createThrowawayDatabase, defaultDatabaseUrl, ensurePostgres, redactUrl } from '../../activities/db/postgres';
-import { migrate } from '../../activities/db/migrate';
+import { defaultDatabaseUrl, ensurePostgres, redactUrl } from '../../activities/db/postgres';
 import { generateAgency } from '../../connectors/asana/simulator';
 import { LimiterRegistry } from '../../connectors/limiter';
 import { ITEMS_PAGE } from '../../connectors/monday/documents';
@@ -54,6 +52,7 @@ import { parseConfig, type MondayConnectionConfig, type StagelineConfig } from '
 import { createWorker } from '../../worker';
 import { connectClient, startSync, waitForSync } from '../../worker/orchestration';
 import { findOrBuildTemporal, startTemporalDevServer, type TemporalDevServer } from '../../worker/temporal-dev-server';
+import { benchKit, cpuDelta, cpuSnapshot, dbClock, dbDelta, findings, findTemporalPid, freshDatabase, type Db, type DbClock, type Findings } from './kit';
 import { machineFacts, type Machine, intOption, onlySections } from './machine';
 
 // ------------------------------------------------------------------------------------------ options
@@ -146,57 +145,9 @@ function parseOptions(argv: string[]): Options {
 // --------------------------------------------------------------------------- logging and cleanup
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const benchStart = performance.now();
-
-function progress(message: string): void {
-  process.stderr.write(`[bench:monday +${((performance.now() - benchStart) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
-}
-
-const cleanups: { name: string; run: () => Promise<void> }[] = [];
-
-/** Registers `fn` to run at the end (last registered, first run) and returns a runner that can be called earlier, once. */
-function onCleanup(name: string, fn: () => Promise<void>): () => Promise<void> {
-  let done = false;
-  const run = async (): Promise<void> => {
-    if (done) return;
-    done = true;
-    await fn();
-  };
-  cleanups.push({ name, run });
-  return run;
-}
-
-async function cleanupAll(): Promise<void> {
-  while (cleanups.length) {
-    const c = cleanups.pop()!;
-    try {
-      await c.run();
-    } catch (err) {
-      progress(`cleanup of ${c.name} failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-}
-
-/** Per section: checks that failed (exit code 1) and targets missed (reported only). */
-interface Findings {
-  problems: string[];
-  missed: string[];
-}
-const findings = (): Findings => ({ problems: [], missed: [] });
-
-function check(f: Findings, ok: boolean, message: string): boolean {
-  if (!ok) {
-    f.problems.push(message);
-    progress(`PROBLEM: ${message}`);
-  }
-  return ok;
-}
-function target(f: Findings, ok: boolean, message: string): void {
-  if (!ok) {
-    f.missed.push(message);
-    progress(`target missed: ${message}`);
-  }
-}
+const kit = benchKit('monday');
+const { progress, onCleanup, cleanupAll, check, target } = kit;
+const benchStart = kit.start;
 
 // ------------------------------------------------------------------------------------ formatting
 
@@ -421,132 +372,8 @@ function peakPerMinute(samples: Sample[], value: (s: Sample) => number): number 
 
 // ------------------------------------------------------------------------ the database and its clock
 
-interface Db {
-  url: string;
-  name: string;
-  pool: pg.Pool;
-  drop: () => Promise<void>;
-}
-
-/** Round trips of every statement the sync's pool sent, and the time from BEGIN to COMMIT of its transactions. */
-interface DbClock {
-  queries: number;
-  queryMs: number;
-  transactions: number;
-  transactionMs: number;
-}
-const dbClock = (): DbClock => ({ queries: 0, queryMs: 0, transactions: 0, transactionMs: 0 });
-const dbDelta = (a: DbClock, b: DbClock): DbClock => ({ queries: b.queries - a.queries, queryMs: b.queryMs - a.queryMs, transactions: b.transactions - a.transactions, transactionMs: b.transactionMs - a.transactionMs });
-
-/**
- * Times every statement on each client of the pool (pool.query goes through a client too): the client's
- * round trip to a server on the same host, as the warehouse benchmark counts database time.
- */
-function timePool(pool: pg.Pool, clock: DbClock): void {
-  pool.on('connect', (client) => {
-    type Query = (...args: unknown[]) => unknown;
-    const original = (client.query as Query).bind(client);
-    let begun: number | null = null;
-    (client as unknown as { query: Query }).query = (...args: unknown[]) => {
-      const t0 = performance.now();
-      const first = args[0];
-      const text = typeof first === 'string' ? first : first && typeof first === 'object' ? (first as { text?: unknown }).text : undefined;
-      if (text === 'BEGIN') begun = t0;
-      const done = (): void => {
-        const t1 = performance.now();
-        clock.queries++;
-        clock.queryMs += t1 - t0;
-        if ((text === 'COMMIT' || text === 'ROLLBACK') && begun !== null) {
-          clock.transactions++;
-          clock.transactionMs += t1 - begun;
-          begun = null;
-        }
-      };
-      const last = args[args.length - 1];
-      if (typeof last === 'function') {
-        args[args.length - 1] = (...r: unknown[]) => {
-          done();
-          return (last as Query)(...r);
-        };
-        return original(...args);
-      }
-      const r = original(...args);
-      if (r instanceof Promise) r.then(done, done);
-      return r;
-    };
-  });
-}
-
-async function freshDatabase(baseUrl: string, label: string, clock: DbClock): Promise<Db> {
-  const db = await createThrowawayDatabase(baseUrl, 'stageline_bench');
-  const dropDb = onCleanup(`database ${db.name}`, () => db.drop());
-  await migrate(db.url);
-  const pool = createPool(db.url, { max: 8, applicationName: `stageline-bench-monday-${label}`, log: progress });
-  timePool(pool, clock);
-  const end = onCleanup(`pool of ${db.name}`, () => pool.end());
-  progress(`database ${db.name} (${label}) created and migrated`);
-  return {
-    url: db.url, name: db.name, pool,
-    drop: async () => {
-      await end();
-      await dropDb();
-    },
-  };
-}
-
-// ---- CPU time of the processes involved (Linux /proc; NaN where it cannot be read)
-
-const CLK_TCK = 100;
+/** The Temporal dev server's process, once started (its CPU time is counted per sync). */
 let temporalPid: number | null = null;
-
-function procCpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after "(comm) ": state is field 3, utime 14, stime 15.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** The `temporal` process of our dev server (its command line names our data folder). */
-function findTemporalPid(dataDir: string): number | null {
-  try {
-    for (const name of readdirSync('/proc')) {
-      if (!/^\d+$/.test(name)) continue;
-      try {
-        if (readFileSync(`/proc/${name}/comm`, 'utf8').trim() !== 'temporal') continue;
-        if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(dataDir)) return Number(name);
-      } catch {
-        // gone meanwhile
-      }
-    }
-  } catch {
-    // no /proc
-  }
-  return null;
-}
-
-interface CpuSnapshot {
-  node: number;
-  pg: Map<number, number>;
-  temporal: number;
-}
-
-async function cpuSnapshot(pool: pg.Pool, database: string): Promise<CpuSnapshot> {
-  const u = process.cpuUsage();
-  const pgs = new Map<number, number>();
-  const { rows } = await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
-  for (const r of rows) pgs.set(r.pid, procCpuMs(r.pid));
-  return { node: (u.user + u.system) / 1000, pg: pgs, temporal: temporalPid === null ? Number.NaN : procCpuMs(temporalPid) };
-}
-
-function cpuDelta(a: CpuSnapshot, b: CpuSnapshot): { nodeMs: number; pgMs: number; temporalMs: number } {
-  let pgMs = 0;
-  for (const [pid, ms] of b.pg) pgMs += ms - (a.pg.get(pid) ?? 0);
-  return { nodeMs: b.node - a.node, pgMs, temporalMs: b.temporal - a.temporal };
-}
 
 // ------------------------------------------------------------------------------------------ the rig
 
@@ -628,7 +455,7 @@ async function startRig(o: {
   const meter = await startMeter(started.endpoint, o.label);
   const stopMeter = onCleanup(`${o.label} meter`, () => meter.stop());
   const clock = dbClock();
-  const db = await freshDatabase(o.baseUrl, o.label, clock);
+  const db = await freshDatabase(kit, { baseUrl: o.baseUrl, bench: 'monday', label: o.label, clock });
   const connectionId = `bench-${o.label}-${randomBytes(3).toString('hex')}`;
   const config = configFor({ connectionId, endpoint: meter.endpoint, monday, boardIds: sim.control.boardIds(), plan: o.plan, dailyCap: o.dailyCap, rate: o.rate, complexityPerMinute: o.complexityPerMinute });
   const cfg = config.connections[0] as MondayConnectionConfig;
@@ -653,7 +480,7 @@ async function startRig(o: {
       const daily0 = sim.control.dailyCalls();
       const from = meter.samples.length;
       const clock0 = { ...clock };
-      const cpu0 = await cpuSnapshot(db.pool, db.name);
+      const cpu0 = await cpuSnapshot(db.pool, db.name, temporalPid);
       const t = performance.now();
       const handle = await startSync(o.client, { connectionId, mode }, taskQueue);
       let last = 0;
@@ -663,7 +490,7 @@ async function startRig(o: {
         progress(`${o.label} ${mode} sync: board ${Math.min(p.scopeIndex + 1, p.scopes)}/${p.scopes}, ${fmt(p.tasks)} items, ${fmt(p.steps)} steps, ${fmt(sim.control.calls().total)} API calls, ${secs(performance.now() - t)}`);
       }, 1_000);
       const wallMs = performance.now() - t;
-      const cpu = cpuDelta(cpu0, await cpuSnapshot(db.pool, db.name));
+      const cpu = cpuDelta(cpu0, await cpuSnapshot(db.pool, db.name, temporalPid));
       return { mode, totals, wallMs, cpu, db: dbDelta(clock0, clock), calls: sim.control.calls(), samples: meter.samples.slice(from), dailyCalls: sim.control.dailyCalls() - daily0 };
     },
     async close() {

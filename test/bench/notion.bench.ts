@@ -28,13 +28,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type pg from 'pg';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { SyncTotals } from '../../activities';
 import type { ActivityDeps } from '../../activities/context';
-import { createPool, createThrowawayDatabase, defaultDatabaseUrl, ensurePostgres, redactUrl } from '../../activities/db/postgres';
-import { migrate } from '../../activities/db/migrate';
+import { defaultDatabaseUrl, ensurePostgres, redactUrl } from '../../activities/db/postgres';
 import { generateAgency, type GeneratedAgency } from '../../connectors/asana/simulator';
 import { LimiterRegistry } from '../../connectors/limiter';
 import { INLINE_LIST_CAP, QUERY_ROW_CAP } from '../../connectors/notion/manifest';
@@ -43,6 +41,7 @@ import { parseConfig, type NotionConnectionConfig, type StagelineConfig } from '
 import { createWorker } from '../../worker';
 import { connectClient, startSync, waitForSync } from '../../worker/orchestration';
 import { findOrBuildTemporal, startTemporalDevServer, type TemporalDevServer } from '../../worker/temporal-dev-server';
+import { benchKit, cpuDelta, cpuSnapshot, dbClock, dbDelta, findings, freshDatabase, type Db, type DbClock, type Findings } from './kit';
 import { machineFacts, type Machine, intOption, onlySections } from './machine';
 
 // ------------------------------------------------------------------------------------------ options
@@ -122,57 +121,9 @@ function parseOptions(argv: string[]): Options {
 // --------------------------------------------------------------------------- logging and cleanup
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const benchStart = performance.now();
-
-function progress(message: string): void {
-  process.stderr.write(`[bench:notion +${((performance.now() - benchStart) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
-}
-
-const cleanups: { name: string; run: () => Promise<void> }[] = [];
-
-/** Registers `fn` to run at the end (last registered, first run) and returns a runner that can be called earlier, once. */
-function onCleanup(name: string, fn: () => Promise<void>): () => Promise<void> {
-  let done = false;
-  const run = async (): Promise<void> => {
-    if (done) return;
-    done = true;
-    await fn();
-  };
-  cleanups.push({ name, run });
-  return run;
-}
-
-async function cleanupAll(): Promise<void> {
-  while (cleanups.length) {
-    const c = cleanups.pop()!;
-    try {
-      await c.run();
-    } catch (err) {
-      progress(`cleanup of ${c.name} failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-}
-
-/** Per section: checks that failed (exit code 1) and targets missed (reported only). */
-interface Findings {
-  problems: string[];
-  missed: string[];
-}
-const findings = (): Findings => ({ problems: [], missed: [] });
-
-function check(f: Findings, ok: boolean, message: string): boolean {
-  if (!ok) {
-    f.problems.push(message);
-    progress(`PROBLEM: ${message}`);
-  }
-  return ok;
-}
-function target(f: Findings, ok: boolean, message: string): void {
-  if (!ok) {
-    f.missed.push(message);
-    progress(`target missed: ${message}`);
-  }
-}
+const kit = benchKit('notion');
+const { progress, onCleanup, cleanupAll, check, target } = kit;
+const benchStart = kit.start;
 
 // ------------------------------------------------------------------------------------ formatting
 
@@ -278,110 +229,6 @@ function datasetStats(label: string, seed: number, sim: NotionSimulator, sourceI
 }
 
 // ------------------------------------------------------------------------ the database and its clock
-
-interface Db {
-  url: string;
-  name: string;
-  pool: pg.Pool;
-  drop: () => Promise<void>;
-}
-
-/** Round trips of every statement the sync's pool sent, and the time from BEGIN to COMMIT of its transactions. */
-interface DbClock {
-  queries: number;
-  queryMs: number;
-  transactions: number;
-  transactionMs: number;
-}
-const dbClock = (): DbClock => ({ queries: 0, queryMs: 0, transactions: 0, transactionMs: 0 });
-const dbDelta = (a: DbClock, b: DbClock): DbClock => ({ queries: b.queries - a.queries, queryMs: b.queryMs - a.queryMs, transactions: b.transactions - a.transactions, transactionMs: b.transactionMs - a.transactionMs });
-
-/** Times every statement on each client of the pool (pool.query goes through a client too), as monday.bench.ts does. */
-function timePool(pool: pg.Pool, clock: DbClock): void {
-  pool.on('connect', (client) => {
-    type Query = (...args: unknown[]) => unknown;
-    const original = (client.query as Query).bind(client);
-    let begun: number | null = null;
-    (client as unknown as { query: Query }).query = (...args: unknown[]) => {
-      const t0 = performance.now();
-      const first = args[0];
-      const text = typeof first === 'string' ? first : first && typeof first === 'object' ? (first as { text?: unknown }).text : undefined;
-      if (text === 'BEGIN') begun = t0;
-      const done = (): void => {
-        const t1 = performance.now();
-        clock.queries++;
-        clock.queryMs += t1 - t0;
-        if ((text === 'COMMIT' || text === 'ROLLBACK') && begun !== null) {
-          clock.transactions++;
-          clock.transactionMs += t1 - begun;
-          begun = null;
-        }
-      };
-      const last = args[args.length - 1];
-      if (typeof last === 'function') {
-        args[args.length - 1] = (...r: unknown[]) => {
-          done();
-          return (last as Query)(...r);
-        };
-        return original(...args);
-      }
-      const r = original(...args);
-      if (r instanceof Promise) r.then(done, done);
-      return r;
-    };
-  });
-}
-
-async function freshDatabase(baseUrl: string, label: string, clock: DbClock): Promise<Db> {
-  const db = await createThrowawayDatabase(baseUrl, 'stageline_bench');
-  const dropDb = onCleanup(`database ${db.name}`, () => db.drop());
-  await migrate(db.url);
-  const pool = createPool(db.url, { max: 8, applicationName: `stageline-bench-notion-${label}`, log: progress });
-  timePool(pool, clock);
-  const end = onCleanup(`pool of ${db.name}`, () => pool.end());
-  progress(`database ${db.name} (${label}) created and migrated`);
-  return {
-    url: db.url, name: db.name, pool,
-    drop: async () => {
-      await end();
-      await dropDb();
-    },
-  };
-}
-
-// ---- CPU time of this process and of the database's backends (Linux /proc; NaN where it cannot be read)
-
-const CLK_TCK = 100;
-
-function procCpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after "(comm) ": state is field 3, utime 14, stime 15.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-interface CpuSnapshot {
-  node: number;
-  pg: Map<number, number>;
-}
-
-async function cpuSnapshot(pool: pg.Pool, database: string): Promise<CpuSnapshot> {
-  const u = process.cpuUsage();
-  const pgs = new Map<number, number>();
-  const { rows } = await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
-  for (const r of rows) pgs.set(r.pid, procCpuMs(r.pid));
-  return { node: (u.user + u.system) / 1000, pg: pgs };
-}
-
-function cpuDelta(a: CpuSnapshot, b: CpuSnapshot): { nodeMs: number; pgMs: number } {
-  let pgMs = 0;
-  for (const [pid, ms] of b.pg) pgMs += ms - (a.pg.get(pid) ?? 0);
-  return { nodeMs: b.node - a.node, pgMs };
-}
 
 // ------------------------------------------------------------------------------------------ the rig
 
@@ -519,7 +366,7 @@ async function startRig(o: {
   const started = await sim.start(0);
   const stopSim = onCleanup(`${o.label} simulator`, () => sim.stop());
   const clock = dbClock();
-  const db = await freshDatabase(o.baseUrl, o.label, clock);
+  const db = await freshDatabase(kit, { baseUrl: o.baseUrl, bench: 'notion', label: o.label, clock });
   const connectionId = `bench-${o.label}-${randomBytes(3).toString('hex')}`;
   const databaseIds = [...new Set(sourceIds.map((id) => sim.control.dataset.dataSourcesById.get(id)!.database.id))];
   let config = configFor({ connectionId, baseUrl: started.baseUrl, notion, databaseIds, ratePerMinute: o.ratePerMinute, concurrency: o.concurrency, rules: o.rules ? rulesYaml(agency, connectionId) : null });
