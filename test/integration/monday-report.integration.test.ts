@@ -14,6 +14,7 @@ import { generateAgency, type GeneratedAgency } from '../../connectors/asana/sim
 import { writeReport, type WrittenReport } from '../../activities/report';
 import { DEFAULT_PIPELINE } from '../../mapping/model';
 import { startStack, type Stack } from '../support/stack';
+import { agencyPeopleYaml } from '../support/agency-yaml';
 
 // Four whole weeks (Monday–Sunday) before the generator's "now" (2026-11-20), and the four before them.
 const FROM = '2026-10-19';
@@ -32,14 +33,8 @@ let out: string;
 let asanaProjects: string[];
 const m = () => stack.monday!;
 
-function people(agency: GeneratedAgency): string {
-  const lines = agency.dataset.users
-    .filter((u) => u.role === 'creative_director' || u.role === 'client_reviewer')
-    .map((u) => `  - { email: ${u.email}, roles: [${u.role === 'creative_director' ? 'creative_director' : 'client'}] }`);
-  return `people:\n${lines.join('\n')}`;
-}
 
-const topLevel = (agency: GeneratedAgency) => `${people(agency)}
+const topLevel = (agency: GeneratedAgency) => `${agencyPeopleYaml(agency)}
 enforcement:
   mode: preview
 rules:

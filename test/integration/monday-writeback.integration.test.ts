@@ -10,6 +10,7 @@ import type { GeneratedAgency } from '../../connectors/asana/simulator';
 import { readStamp } from '../../connectors/stamp';
 import { COMPLIANT, OPS_STATUS } from '../../activities/enforce';
 import { count, startStack, type Stack } from '../support/stack';
+import { writebackRulesYaml } from '../support/agency-yaml';
 
 const OPS = 'Ops status';
 const FIELDS = { revision_round: 'Revision round', days_in_stage: 'Days in stage', cycle_time: 'Cycle time (days)' };
@@ -21,36 +22,9 @@ let stack: Stack;
 let now = Date.now();
 const sim = () => stack.monday!.sim.control;
 
-function people(agency: GeneratedAgency): string {
-  const lines = agency.dataset.users
-    .filter((u) => u.role === 'creative_director' || u.role === 'client_reviewer')
-    .map((u) => `  - { email: ${u.email}, roles: [${u.role === 'creative_director' ? 'creative_director' : 'client'}] }`);
-  return `people:\n${lines.join('\n')}`;
-}
 
-/** Rules enforced on the monday connection only (previewed on Asana); metrics written back to monday only. */
-const rules = (agency: GeneratedAgency) => `${people(agency)}
-enforcement:
-  mode: preview
-  ops_status_field: ${OPS}
-  connections: { ${MONDAY}: enforce }
-  metrics: { enabled: true, connections: { ${ASANA}: false } }
-rules:
-  - id: client-approval-before-delivery
-    kind: approval_gate
-    before: delivered
-    require: { client: [approved, approved_with_changes] }
-    action: comment
-  - id: cd-signoff-before-approved
-    kind: approval_gate
-    before: approved
-    require: { creative_director: [approved] }
-    action: comment
-  - id: scope-creep
-    kind: revision_cap
-    max_rounds: 1
-    action: comment
-`;
+/** Rules enforced on the monday connection only (previewed on Asana); metrics written back to it only. */
+const rules = (agency: GeneratedAgency) => writebackRulesYaml(agency, { opsStatusField: OPS, enforce: MONDAY, noMetrics: ASANA });
 
 /** Mutations the simulator received, by operation. */
 function mutations(): Record<string, number> {

@@ -10,6 +10,7 @@ import type { CallLogEntry } from '../../connectors/notion/simulator';
 import { readStamp } from '../../connectors/stamp';
 import { COMPLIANT, OPS_STATUS } from '../../activities/enforce';
 import { count, startStack, type Stack } from '../support/stack';
+import { writebackRulesYaml } from '../support/agency-yaml';
 
 const OPS = 'Ops status';
 const PROPERTY_STAGE = 'Stage';
@@ -23,36 +24,9 @@ let stack: Stack;
 const now = Date.now();
 const sim = () => stack.notion!.sim.control;
 
-function people(agency: GeneratedAgency): string {
-  const lines = agency.dataset.users
-    .filter((u) => u.role === 'creative_director' || u.role === 'client_reviewer')
-    .map((u) => `  - { email: ${u.email}, roles: [${u.role === 'creative_director' ? 'creative_director' : 'client'}] }`);
-  return `people:\n${lines.join('\n')}`;
-}
 
-/** Rules enforced on the Notion connection only (previewed on Asana); metrics written back to Notion only. */
-const rules = (agency: GeneratedAgency) => `${people(agency)}
-enforcement:
-  mode: preview
-  ops_status_field: ${OPS}
-  connections: { ${NOTION}: enforce }
-  metrics: { enabled: true, connections: { ${ASANA}: false } }
-rules:
-  - id: client-approval-before-delivery
-    kind: approval_gate
-    before: delivered
-    require: { client: [approved, approved_with_changes] }
-    action: comment
-  - id: cd-signoff-before-approved
-    kind: approval_gate
-    before: approved
-    require: { creative_director: [approved] }
-    action: comment
-  - id: scope-creep
-    kind: revision_cap
-    max_rounds: 1
-    action: comment
-`;
+/** Rules enforced on the Notion connection only (previewed on Asana); metrics written back to it only. */
+const rules = (agency: GeneratedAgency) => writebackRulesYaml(agency, { opsStatusField: OPS, enforce: NOTION, noMetrics: ASANA });
 
 /** The writes the simulator received (everything but reads), by endpoint. */
 function writes(): Record<string, number> {

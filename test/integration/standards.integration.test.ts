@@ -14,18 +14,13 @@ import { readStamp } from '../../connectors/stamp';
 import type { GeneratedAgency } from '../../connectors/asana/simulator';
 import { stableId } from '../../mapping/ids';
 import { count, startStack, type Stack } from '../support/stack';
+import { agencyPeopleYaml } from '../support/agency-yaml';
 
 let stack: Stack;
 const OPS = 'Ops status';
 
-function people(agency: GeneratedAgency): string {
-  const lines = agency.dataset.users
-    .filter((u) => u.role === 'creative_director' || u.role === 'client_reviewer')
-    .map((u) => `  - { email: ${u.email}, roles: [${u.role === 'creative_director' ? 'creative_director' : 'client'}] }`);
-  return `people:\n${lines.join('\n')}`;
-}
 
-const rules = (mode: 'preview' | 'enforce') => (agency: GeneratedAgency) => `${people(agency)}
+const rules = (mode: 'preview' | 'enforce') => (agency: GeneratedAgency) => `${agencyPeopleYaml(agency)}
 enforcement:
   mode: ${mode}
   ops_status_field: ${OPS}
